@@ -1,0 +1,80 @@
+"""The one exception hierarchy of loanflow.
+
+Classes say what the caller can do: a ``SkippableError`` concerns one input (a
+file, a row, a message) and the rest goes on; a ``FatalError`` stops the command.
+Every error carries the fields a person needs to find the problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class LoanflowError(Exception):
+    """Root of every error loanflow raises on purpose."""
+
+
+class FatalError(LoanflowError):
+    """The command cannot go on; the message says what to fix."""
+
+
+class SkippableError(LoanflowError):
+    """One input is bad; the others are still processed."""
+
+
+class ConfigurationError(FatalError):
+    """A setting, an option or the installation is wrong."""
+
+
+class JvmDependencyError(ConfigurationError):
+    """A jar is missing or of the wrong version (run ``make jvm``)."""
+
+
+class BrokerError(FatalError):
+    """The Kafka broker could not be started, reached or stopped."""
+
+
+class DeliveryError(FatalError):
+    """Kafka did not confirm delivery of some records."""
+
+
+class StreamError(FatalError):
+    """The Spark streaming job failed."""
+
+
+class WarehouseError(FatalError):
+    """The SQLite warehouse cannot be opened or migrated."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in a workbook something is: file, sheet, 1-based row, column header."""
+
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.sheet is not None:
+            parts.append(f"sheet '{self.sheet}'")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column is not None:
+            parts.append(f"column '{self.column}'")
+        return ", ".join(parts)
+
+
+class WorkbookError(SkippableError):
+    """A whole workbook cannot be read; other files go on.
+
+    Attributes:
+        location: the file (and sheet, row, column when known).
+        reason: what is wrong, in words a person can act on.
+    """
+
+    def __init__(self, location: Location, reason: str) -> None:
+        self.location = location
+        self.reason = reason
+        super().__init__(f"{location}: {reason}")
