@@ -4,20 +4,33 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 
+from rich.console import Console
 from rich.logging import RichHandler
+
+PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def configure_logging(level: str | None = None) -> None:
-    """Send loanflow's logs to stderr through rich.
+    """Send loanflow's logs to stderr: through rich on a terminal, plain otherwise.
+
+    Plain lines are never wrapped, so each problem stays on one line in files and
+    CI logs.
 
     Args:
         level: a logging level name; ``LOANFLOW_LOG_LEVEL`` otherwise, else INFO.
     """
     name = (level or os.environ.get("LOANFLOW_LOG_LEVEL") or "INFO").upper()
-    handler = RichHandler(show_path=False, rich_tracebacks=False, markup=False)
-    logging.basicConfig(
-        level=name, format="%(name)s: %(message)s", handlers=[handler], force=True
-    )
-    # py4j and Kafka's client chatter is not the user's business at INFO.
+    handler: logging.Handler
+    if sys.stderr.isatty():
+        handler = RichHandler(
+            console=Console(stderr=True), show_path=False, markup=False
+        )
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(PLAIN_FORMAT))
+    logging.basicConfig(level=name, handlers=[handler], force=True)
+    # py4j's chatter is not the user's business at INFO.
     logging.getLogger("py4j").setLevel(logging.WARNING)

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     kafka_ready_seconds: float = Field(
         60.0, description="How long to wait for the embedded broker to answer."
     )
+    kafka_delivery_seconds: float = Field(
+        120.0,
+        description="How long the producer keeps trying to deliver a record "
+        "before it counts as not delivered.",
+    )
     kafka_heap: str = Field("512m", description="JVM heap of the embedded broker.")
     topic: str = Field("loanflow.loan-volume.v1", description="Topic of the records.")
     topic_partitions: int = Field(3, description="Partitions when loanflow creates it.")

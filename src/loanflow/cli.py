@@ -1,0 +1,421 @@
+"""The `loanflow` command line.
+
+Every command takes its settings from its options, then ``LOANFLOW_*``
+environment variables, then defaults (`loanflow --help` lists them). A domain
+error ends the command with one line and exit code 2 (bad setting, broker or
+Spark down) or 1 (some input was bad: the rest was integrated); `--verbose`
+adds the traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sqlite3
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from loanflow import __version__
+from loanflow.errors import LoanflowError, SkippableError
+from loanflow.logs import configure_logging
+from loanflow.settings import Settings
+
+log = logging.getLogger("loanflow")
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+
+app = typer.Typer(
+    help="Integrate U.S. federal student loan volume workbooks (FSA Title IV "
+    "reports) through Kafka and Spark into a versioned SQLite warehouse.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+kafka_app = typer.Typer(help="The embedded single-node Kafka broker (KRaft).")
+app.add_typer(kafka_app, name="kafka")
+
+EXIT_BAD_INPUT = 1
+EXIT_FATAL = 2
+
+_state: dict[str, Any] = {"verbose": False}
+
+# Options shared by several commands. None means "not given": the environment
+# variable or the default applies.
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="SQLite warehouse file [env LOANFLOW_DB]."),
+]
+BootstrapOption = Annotated[
+    str | None,
+    typer.Option(
+        "--bootstrap-servers",
+        help="Use this Kafka cluster and start nothing [env LOANFLOW_KAFKA_BOOTSTRAP].",
+    ),
+]
+TopicOption = Annotated[
+    str | None, typer.Option("--topic", help="Kafka topic [env LOANFLOW_TOPIC].")
+]
+PortOption = Annotated[
+    int | None,
+    typer.Option(
+        "--kafka-port", help="Port of the embedded broker [env LOANFLOW_KAFKA_PORT]."
+    ),
+]
+
+
+def _settings(**options: Any) -> Settings:
+    """Settings from CLI options (when given), then environment, then defaults."""
+    given = {name: value for name, value in options.items() if value is not None}
+    if _state.get("home") is not None:
+        given["home"] = _state["home"]
+    return Settings(**given)
+
+
+@contextmanager
+def _domain_errors() -> Iterator[None]:
+    """Turn a loanflow error into one line and an exit code."""
+    try:
+        yield
+    except LoanflowError as error:
+        if _state["verbose"]:
+            err_console.print_exception()
+        err_console.print(f"[bold red]error:[/] {error}", highlight=False)
+        code = EXIT_BAD_INPUT if isinstance(error, SkippableError) else EXIT_FATAL
+        raise typer.Exit(code) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        raise typer.Exit(130) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"loanflow {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    log_level: Annotated[
+        str | None,
+        typer.Option(help="DEBUG, INFO, WARNING or ERROR [env LOANFLOW_LOG_LEVEL]."),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show tracebacks of errors.")
+    ] = False,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            help="State folder: broker data, checkpoints [env LOANFLOW_HOME]."
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Version."),
+    ] = False,
+) -> None:
+    """Integrate U.S. federal student loan volume workbooks."""
+    configure_logging(log_level)
+    _state["verbose"] = verbose
+    _state["home"] = home
+
+
+@app.command()
+def run(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Workbooks or folders. None: the inbox (data/inbox), where a "
+            "generated sample is written first when it is empty.",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+    bootstrap_servers: BootstrapOption = None,
+    topic: TopicOption = None,
+    kafka_port: PortOption = None,
+) -> None:
+    """Run the main job: read, publish to Kafka, stream into SQLite, summarize."""
+    from loanflow.pipeline import run_pipeline
+
+    settings = _settings(
+        db=db, kafka_bootstrap=bootstrap_servers, topic=topic, kafka_port=kafka_port
+    )
+    with _domain_errors(), _progress() as progress:
+        files = progress.add_task("publishing workbooks", total=None)
+        batches = progress.add_task("streaming into SQLite", total=None, start=False)
+
+        def on_file(outcome: Any) -> None:
+            progress.advance(files)
+
+        def on_batch(result: Any) -> None:
+            progress.start_task(batches)
+            progress.advance(batches)
+
+        report = run_pipeline(
+            list(paths or []), settings, on_file=on_file, on_batch=on_batch
+        )
+    if report.wrote_sample:
+        console.print(
+            f"The inbox {settings.inbox} was empty: loanflow wrote a generated "
+            f"sample there (`loanflow sample`) and integrated it."
+        )
+    _print_files(report.published.files)
+    _print_warehouse(settings.db, [f.path.name for f in report.published.files])
+    _finish(report.published)
+
+
+@app.command()
+def produce(
+    paths: Annotated[list[Path], typer.Argument(help="Workbooks or folders.")],
+    bootstrap_servers: BootstrapOption = None,
+    topic: TopicOption = None,
+    kafka_port: PortOption = None,
+) -> None:
+    """Publish workbooks' records to Kafka; every record confirmed."""
+    from loanflow.broker.embedded import ensure_topic, wait_for_cluster
+    from loanflow.inputs import find_workbooks
+    from loanflow.publish.producer import publish_workbooks
+
+    settings = _settings(
+        kafka_bootstrap=bootstrap_servers, topic=topic, kafka_port=kafka_port
+    )
+    with _domain_errors():
+        files = find_workbooks(paths)
+        wait_for_cluster(settings.bootstrap, settings.kafka_ready_seconds)
+        ensure_topic(settings.bootstrap, settings.topic, settings.topic_partitions)
+        with _progress() as progress:
+            task = progress.add_task("publishing workbooks", total=len(files))
+            report = publish_workbooks(
+                files, settings, on_file=lambda _: progress.advance(task)
+            )
+    _print_files(report.files)
+    console.print(
+        f"{report.delivered} of {report.sent} messages confirmed by Kafka "
+        f"(topic {settings.topic}) in {report.seconds:.1f} s."
+    )
+    _finish(report)
+
+
+@app.command()
+def stream(
+    db: DbOption = None,
+    until_caught_up: Annotated[
+        bool,
+        typer.Option(
+            "--until-caught-up",
+            help="Process what the topic holds, then stop. Without it the job "
+            "keeps running until Ctrl-C or SIGTERM.",
+        ),
+    ] = False,
+    starting_offsets: Annotated[
+        str,
+        typer.Option(
+            help="Where a new checkpoint starts: earliest or latest (an existing "
+            "checkpoint goes on where it stopped)."
+        ),
+    ] = "earliest",
+    bootstrap_servers: BootstrapOption = None,
+    topic: TopicOption = None,
+    kafka_port: PortOption = None,
+    master: Annotated[
+        str | None,
+        typer.Option(help="Spark master URL [env LOANFLOW_SPARK_MASTER]."),
+    ] = None,
+) -> None:
+    """Run the Spark Structured Streaming job from Kafka into SQLite."""
+    from loanflow.stream.job import run_stream
+
+    settings = _settings(
+        db=db,
+        kafka_bootstrap=bootstrap_servers,
+        topic=topic,
+        kafka_port=kafka_port,
+        spark_master=master,
+    )
+    # SIGTERM stops the job like Ctrl-C does: the current batch finishes first.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with _domain_errors():
+        report = run_stream(
+            settings,
+            settings.db,
+            until_caught_up=until_caught_up,
+            starting_offsets=starting_offsets,
+        )
+    console.print(f"{report}")
+
+
+@app.command()
+def sample(
+    folder: Annotated[
+        Path | None,
+        typer.Argument(help="Where to write; default: the inbox [LOANFLOW_INBOX]."),
+    ] = None,
+) -> None:
+    """Write a small generated sample of workbooks in the real layouts."""
+    from loanflow.workbooks.sample import write_sample
+
+    settings = _settings()
+    target = folder or settings.inbox
+    with _domain_errors():
+        target.mkdir(parents=True, exist_ok=True)
+        written = write_sample(target)
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+@kafka_app.command("start")
+def kafka_start(port: PortOption = None) -> None:
+    """Start the embedded broker (it keeps running until `loanflow kafka stop`)."""
+    from loanflow.broker.embedded import EmbeddedBroker
+
+    settings = _settings(kafka_port=port)
+    with _domain_errors():
+        started = EmbeddedBroker(settings).start()
+    word = "started" if started else "already running"
+    console.print(f"Kafka {word} at {settings.embedded_bootstrap}")
+
+
+@kafka_app.command("stop")
+def kafka_stop(port: PortOption = None) -> None:
+    """Stop the embedded broker."""
+    from loanflow.broker.embedded import EmbeddedBroker
+
+    settings = _settings(kafka_port=port)
+    with _domain_errors():
+        stopped = EmbeddedBroker(settings).stop()
+    console.print("Kafka stopped" if stopped else "Kafka was not running")
+
+
+@kafka_app.command("status")
+def kafka_status(port: PortOption = None) -> None:
+    """Say whether the embedded broker runs and answers; exit 3 when it does not."""
+    from loanflow.broker.embedded import EmbeddedBroker
+
+    settings = _settings(kafka_port=port)
+    with _domain_errors():
+        status = EmbeddedBroker(settings).status()
+    console.print(status)
+    if not status.running:
+        raise typer.Exit(3)
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+def _print_files(outcomes: list[Any]) -> None:
+    table = Table(title="Workbooks", title_justify="left")
+    for column in ("file", "program", "award year", "quarter", "run date"):
+        table.add_column(column)
+    table.add_column("school rows", justify="right")
+    table.add_column("rejected", justify="right")
+    table.add_column("status")
+    for outcome in outcomes:
+        publication = outcome.publication
+        if publication is None:
+            table.add_row(
+                outcome.path.name,
+                "",
+                "",
+                "",
+                "",
+                "0",
+                "file",
+                f"[red]{outcome.error}[/]",
+            )
+            continue
+        table.add_row(
+            publication.source_file,
+            publication.program,
+            publication.award_year,
+            str(publication.quarter or "-"),
+            publication.run_date.isoformat() if publication.run_date else "-",
+            f"{outcome.school_rows:,}",
+            f"{outcome.rejected_rows:,}",
+            "ok" if outcome.ok else "[yellow]rows kept aside[/]",
+        )
+    console.print(table)
+
+
+def _print_warehouse(db: Path, files: list[str]) -> None:
+    """Totals from the public view for this run's files, per sheet period."""
+    if not db.exists():
+        return
+    marks = ",".join("?" * len(files)) or "''"
+    query = f"""
+        SELECT source_file, period, COUNT(DISTINCT ope_id), COUNT(*),
+               SUM(loans_originated_amount), SUM(disbursements_amount)
+        FROM loan_volume WHERE source_file IN ({marks})
+        GROUP BY source_file, period ORDER BY source_file, period
+    """
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        rows = conn.execute(query, files).fetchall()
+        reports, volume_rows = conn.execute(
+            "SELECT COUNT(DISTINCT program || award_year || IFNULL(quarter, '')),"
+            " COUNT(*) FROM loan_volume"
+        ).fetchone()
+    table = Table(title=f"Warehouse {db}", title_justify="left")
+    table.add_column("file")
+    table.add_column("period")
+    for column in ("schools", "rows", "$ originated", "$ disbursed"):
+        table.add_column(column, justify="right")
+    for source_file, period, schools, count, originated, disbursed in rows:
+        table.add_row(
+            source_file,
+            period,
+            f"{schools:,}",
+            f"{count:,}",
+            f"{originated or 0:,}",
+            f"{disbursed or 0:,}",
+        )
+    console.print(table)
+    console.print(
+        f"loan_volume holds {volume_rows:,} rows of {reports} reports "
+        f"(latest publication of each)."
+    )
+
+
+def _finish(report: Any) -> None:
+    if report.ok:
+        return
+    # Each problem was logged once already, naming file, sheet, row and column.
+    bad = [o for o in report.files if not o.ok]
+    if bad:
+        err_console.print(
+            f"[bold red]{len(bad)} of {len(report.files)} files had problems[/] "
+            "(above); the rest was integrated. What was kept aside is in the "
+            "warehouse table rejected_records.",
+            highlight=False,
+        )
+    if report.failed:
+        err_console.print(
+            f"[bold red]{report.failed} messages were not confirmed by Kafka[/]."
+        )
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())
