@@ -187,8 +187,9 @@ def produce(
     kafka_port: PortOption = None,
 ) -> None:
     """Publish workbooks' records to Kafka; every record confirmed."""
-    from loanflow.broker.embedded import ensure_topic, wait_for_cluster
+    from loanflow.broker import ensure_topic
     from loanflow.inputs import find_workbooks
+    from loanflow.pipeline import require_cluster
     from loanflow.publish.producer import publish_workbooks
 
     settings = _settings(
@@ -196,7 +197,7 @@ def produce(
     )
     with _domain_errors():
         files = find_workbooks(paths)
-        wait_for_cluster(settings.bootstrap, settings.kafka_ready_seconds)
+        require_cluster(settings)
         ensure_topic(settings.bootstrap, settings.topic, settings.topic_partitions)
         with _progress() as progress:
             task = progress.add_task("publishing workbooks", total=len(files))
@@ -281,7 +282,7 @@ def sample(
 @kafka_app.command("start")
 def kafka_start(port: PortOption = None) -> None:
     """Start the embedded broker (it keeps running until `loanflow kafka stop`)."""
-    from loanflow.broker.embedded import EmbeddedBroker
+    from loanflow.broker import EmbeddedBroker
 
     settings = _settings(kafka_port=port)
     with _domain_errors():
@@ -293,7 +294,7 @@ def kafka_start(port: PortOption = None) -> None:
 @kafka_app.command("stop")
 def kafka_stop(port: PortOption = None) -> None:
     """Stop the embedded broker."""
-    from loanflow.broker.embedded import EmbeddedBroker
+    from loanflow.broker import EmbeddedBroker
 
     settings = _settings(kafka_port=port)
     with _domain_errors():
@@ -304,7 +305,7 @@ def kafka_stop(port: PortOption = None) -> None:
 @kafka_app.command("status")
 def kafka_status(port: PortOption = None) -> None:
     """Say whether the embedded broker runs and answers; exit 3 when it does not."""
-    from loanflow.broker.embedded import EmbeddedBroker
+    from loanflow.broker import EmbeddedBroker
 
     settings = _settings(kafka_port=port)
     with _domain_errors():

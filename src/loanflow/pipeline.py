@@ -14,7 +14,8 @@ from pathlib import Path
 
 from confluent_kafka import Consumer, TopicPartition
 
-from loanflow.broker.embedded import broker_for, ensure_topic, wait_for_cluster
+from loanflow.broker import broker_for, ensure_topic, wait_for_cluster
+from loanflow.broker.jvm import java_executable, spark_connector_jars
 from loanflow.errors import BrokerError
 from loanflow.inputs import find_workbooks
 from loanflow.publish.producer import FileOutcome, PublishReport, publish_workbooks
@@ -86,6 +87,23 @@ def topic_end_offsets(settings: Settings) -> dict[str, dict[str, int]]:
     return {settings.topic: ends}
 
 
+def require_cluster(settings: Settings) -> None:
+    """Check that Kafka answers, for commands that do not start a broker.
+
+    Raises:
+        BrokerError: the embedded broker is not running, or the named cluster
+            does not answer.
+    """
+    broker = broker_for(settings)
+    if broker is not None and not broker.status().running:
+        raise BrokerError(
+            f"the embedded Kafka broker is not running at {settings.bootstrap}: "
+            "start it with `loanflow kafka start`, or name a cluster with "
+            "--bootstrap-servers"
+        )
+    wait_for_cluster(settings.bootstrap, settings.kafka_ready_seconds)
+
+
 def run_pipeline(
     paths: list[Path],
     settings: Settings,
@@ -102,9 +120,15 @@ def run_pipeline(
         on_batch: progress callback after each micro-batch is written.
 
     Raises:
+        JvmDependencyError: Java or the jars are missing, or the Kafka
+            connector's version differs from PySpark's.
         BrokerError: Kafka could not be started or reached.
         StreamError: the Spark job failed.
     """
+    # Refuse early, before anything is published, if the JVM side is not right.
+    java_executable()
+    spark_connector_jars(settings)
+
     inputs, wrote_sample = resolve_inputs(paths, settings)
     broker = broker_for(settings)
     started = False

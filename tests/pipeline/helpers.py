@@ -53,8 +53,10 @@ def view_totals(db: Path, source_file: str) -> dict[tuple[str, str], tuple]:
         db,
         """
         SELECT period, loan_type, COUNT(*), COUNT(DISTINCT ope_id),
-               COALESCE(SUM(recipients), 0), COALESCE(SUM(loans_originated), 0),
-               COALESCE(SUM(loans_originated_amount), 0), COALESCE(SUM(disbursements), 0),
+               COALESCE(SUM(recipients), 0),
+               COALESCE(SUM(loans_originated), 0),
+               COALESCE(SUM(loans_originated_amount), 0),
+               COALESCE(SUM(disbursements), 0),
                COALESCE(SUM(disbursements_amount), 0)
         FROM loan_volume WHERE source_file = ?
         GROUP BY period, loan_type
