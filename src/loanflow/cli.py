@@ -36,7 +36,7 @@ from loanflow.logs import configure_logging
 from loanflow.settings import Settings
 
 log = logging.getLogger("loanflow")
-console = Console()
+console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
 app = typer.Typer(

@@ -1,0 +1,1 @@
+"""Reading FSA loan volume workbooks (``reader.read_workbook``) into ``model``."""

@@ -1,0 +1,1 @@
+"""Helpers shared by the test packages: workbook builders and independent totals."""

@@ -1,0 +1,1 @@
+"""Tests of loanflow.workbooks: the reader, its parts and the sample."""
