@@ -125,8 +125,8 @@ def test_every_file_in_loans_then_a_revision(
     assert shown == [("2015-04-09",)]
     kept = query(
         db,
-        "SELECT p.run_date FROM publications p JOIN reports r USING (report_id) "
-        "WHERE r.program = 'DL' AND r.award_year = '2012-2013' AND r.quarter = 4 "
-        "ORDER BY p.run_date",
+        "SELECT run_date, complete, latest FROM publication_versions "
+        "WHERE program = 'DL' AND award_year = '2012-2013' AND quarter = 4 "
+        "ORDER BY run_date",
     )
-    assert kept == [("2015-01-09",), ("2015-04-09",)]
+    assert kept == [("2015-01-09", 1, 0), ("2015-04-09", 1, 1)]

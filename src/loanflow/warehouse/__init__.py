@@ -1,0 +1,38 @@
+"""The SQLite warehouse: publications (versions) of reports and their rows.
+
+Tables: ``reports``, ``publications``, ``school_volumes``, ``rejected_records``,
+``stream_batches`` and ``schema_migrations``. Views: ``loan_volume`` (the
+public table: the latest complete publication of each report) and
+``publication_versions`` (every publication, complete or not, latest or not).
+"""
+
+from loanflow.warehouse.db import connect, last_batch_id, transaction
+from loanflow.warehouse.records import (
+    KafkaOrigin,
+    Record,
+    RejectedRecord,
+    SchoolRowRecord,
+)
+from loanflow.warehouse.summary import (
+    PeriodTotals,
+    PublicationSummary,
+    count_rejected,
+    summarize,
+)
+from loanflow.warehouse.writer import BatchResult, write_batch
+
+__all__ = [
+    "BatchResult",
+    "KafkaOrigin",
+    "PeriodTotals",
+    "PublicationSummary",
+    "Record",
+    "RejectedRecord",
+    "SchoolRowRecord",
+    "connect",
+    "count_rejected",
+    "last_batch_id",
+    "summarize",
+    "transaction",
+    "write_batch",
+]

@@ -1,0 +1,93 @@
+"""What the warehouse holds, per publication, for the CLI's summary."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PeriodTotals:
+    """Totals of one sheet (period) of a publication, over every loan type.
+
+    Amounts are in whole dollars; None when every cell was blank. Recipients
+    are not added up: a student with two loan types is counted in both.
+    """
+
+    period: str
+    schools: int
+    loans_originated_amount: int | None
+    disbursements_amount: int | None
+
+
+@dataclass(frozen=True)
+class PublicationSummary:
+    """One publication: its report, how complete it is, and its totals."""
+
+    program: str
+    award_year: str
+    quarter: int | None
+    run_date: str | None
+    source_file: str
+    source_sha256: str
+    school_rows: int
+    received_school_rows: int
+    complete: bool
+    latest: bool
+    rejected_rows: int
+    periods: tuple[PeriodTotals, ...]
+
+
+_PUBLICATIONS = """
+SELECT
+    v.publication_id, v.program, v.award_year, v.quarter, v.run_date,
+    v.source_file, v.source_sha256, v.school_rows, v.received_school_rows,
+    v.complete, v.latest,
+    (SELECT count(*) FROM rejected_records AS r
+     WHERE r.source = 'workbook' AND r.source_sha256 = v.source_sha256)
+        AS rejected_rows
+FROM publication_versions AS v
+ORDER BY v.program, v.award_year, ifnull(v.quarter, 0), v.run_date IS NULL,
+    v.run_date, v.publication_id
+"""
+
+_TOTALS = """
+SELECT publication_id, period, count(DISTINCT ope_id),
+    sum(loans_originated_amount), sum(disbursements_amount)
+FROM school_volumes
+GROUP BY publication_id, period
+ORDER BY publication_id, period
+"""
+
+
+def summarize(conn: sqlite3.Connection) -> list[PublicationSummary]:
+    """Every publication in the warehouse with its totals by period.
+
+    Ordered by report (program, award year, quarter), then run date.
+    """
+    totals: dict[int, list[PeriodTotals]] = {}
+    for publication_id, period, schools, originated, disbursed in conn.execute(_TOTALS):
+        totals.setdefault(publication_id, []).append(
+            PeriodTotals(period, schools, originated, disbursed)
+        )
+    cursor = conn.execute(_PUBLICATIONS)
+    names = [column[0] for column in cursor.description]
+    summaries = []
+    for values in cursor:
+        fields = dict(zip(names, values, strict=True))
+        publication_id = fields.pop("publication_id")
+        fields["complete"] = bool(fields["complete"])
+        fields["latest"] = bool(fields["latest"])
+        summaries.append(
+            PublicationSummary(**fields, periods=tuple(totals.get(publication_id, ())))
+        )
+    return summaries
+
+
+def count_rejected(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many records are kept aside, by source (``workbook``, ``stream``)."""
+    return dict(
+        conn.execute(
+            "SELECT source, count(*) FROM rejected_records GROUP BY source ORDER BY 1"
+        ).fetchall()
+    )
