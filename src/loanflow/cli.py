@@ -10,7 +10,6 @@ adds the traceback.
 from __future__ import annotations
 
 import logging
-import signal
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -248,8 +247,6 @@ def stream(
         kafka_port=kafka_port,
         spark_master=master,
     )
-    # SIGTERM stops the job like Ctrl-C does: the current batch finishes first.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with _domain_errors():
         report = run_stream(
             settings,
@@ -257,7 +254,13 @@ def stream(
             until_caught_up=until_caught_up,
             starting_offsets=starting_offsets,
         )
-    console.print(f"{report}")
+    console.print(
+        f"{report.batches} batches written ({report.batches_skipped} replayed and "
+        f"skipped): {report.records:,} records, {report.school_rows_written:,} "
+        f"school volumes new, {report.duplicates_ignored:,} already there, "
+        f"{report.rejected:,} kept aside, {report.publications_completed} "
+        f"publications completed, in {report.seconds:.1f} s."
+    )
 
 
 @app.command()

@@ -60,7 +60,7 @@ def _publications() -> list[tuple[bytes | None, bytes | None]]:
 def _stream_process(
     settings: Settings, log: Path, *, until_caught_up: bool = True
 ) -> subprocess.Popen[bytes]:
-    """``python -m loanflow.stream`` in a process group of its own."""
+    """``loanflow stream`` in a process group of its own."""
     env = os.environ | {
         "LOANFLOW_HOME": str(settings.home),
         "LOANFLOW_DB": str(settings.db),
@@ -71,7 +71,7 @@ def _stream_process(
         ),
         "LOANFLOW_STREAM_TRIGGER_SECONDS": str(settings.stream_trigger_seconds),
     }
-    command = [sys.executable, "-m", "loanflow.stream"]
+    command = [sys.executable, "-m", "loanflow", "stream"]
     with log.open("ab") as output:
         return subprocess.Popen(
             command + (["--until-caught-up"] if until_caught_up else []),
