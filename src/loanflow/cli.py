@@ -10,10 +10,9 @@ adds the traceback.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -174,7 +173,10 @@ def run(
             f"sample there (`loanflow sample`) and integrated it."
         )
     _print_files(report.published.files)
-    _print_warehouse(settings.db, [f.path.name for f in report.published.files])
+    _print_warehouse(
+        settings.db,
+        {f.publication.source_sha256 for f in report.published.files if f.publication},
+    )
     _finish(report.published)
 
 
@@ -282,6 +284,39 @@ def sample(
         console.print(f"wrote {path}")
 
 
+@app.command()
+def rejected(
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many.")] = 50,
+) -> None:
+    """List what was kept aside: bad rows, unreadable files, malformed messages.
+
+    To replay a rejected row or file, correct the workbook and run it again: the
+    corrected publication replaces the earlier one in loan_volume, and both stay
+    in the warehouse.
+    """
+    from loanflow.warehouse import connect, list_rejected
+
+    settings = _settings(db=db)
+    with _domain_errors(), closing(connect(settings.db)) as conn:
+        records = list_rejected(conn, limit)
+    table = Table(title=f"Kept aside in {settings.db}", title_justify="left")
+    for column in ("seen", "source", "file", "sheet", "row", "what is wrong"):
+        table.add_column(column)
+    for record in records:
+        table.add_row(
+            record.first_seen_at,
+            record.source
+            if record.kafka_position is None
+            else f"{record.source} {record.kafka_position}",
+            record.source_file or "-",
+            record.sheet or "-",
+            str(record.sheet_row or "-"),
+            record.reasons,
+        )
+    console.print(table)
+
+
 @kafka_app.command("start")
 def kafka_start(port: PortOption = None) -> None:
     """Start the embedded broker (it keeps running until `loanflow kafka stop`)."""
@@ -364,42 +399,56 @@ def _print_files(outcomes: list[Any]) -> None:
     console.print(table)
 
 
-def _print_warehouse(db: Path, files: list[str]) -> None:
-    """Totals from the public view for this run's files, per sheet period."""
-    if not db.exists():
-        return
-    marks = ",".join("?" * len(files)) or "''"
-    query = f"""
-        SELECT source_file, period, COUNT(DISTINCT ope_id), COUNT(*),
-               SUM(loans_originated_amount), SUM(disbursements_amount)
-        FROM loan_volume WHERE source_file IN ({marks})
-        GROUP BY source_file, period ORDER BY source_file, period
-    """
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        rows = conn.execute(query, files).fetchall()
+def _print_warehouse(db: Path, digests: set[str]) -> None:
+    """This run's publications as the warehouse holds them, and its size."""
+    from loanflow.warehouse import connect, count_rejected, summarize
+
+    with closing(connect(db)) as conn:
+        publications = summarize(conn)
+        kept_aside = count_rejected(conn)
         reports, volume_rows = conn.execute(
             "SELECT COUNT(DISTINCT program || award_year || IFNULL(quarter, '')),"
             " COUNT(*) FROM loan_volume"
         ).fetchone()
     table = Table(title=f"Warehouse {db}", title_justify="left")
-    table.add_column("file")
-    table.add_column("period")
-    for column in ("schools", "rows", "$ originated", "$ disbursed"):
+    for column in ("report", "run date", "file", "state", "period"):
+        table.add_column(column)
+    for column in ("schools", "$ originated", "$ disbursed"):
         table.add_column(column, justify="right")
-    for source_file, period, schools, count, originated, disbursed in rows:
-        table.add_row(
-            source_file,
-            period,
-            f"{schools:,}",
-            f"{count:,}",
-            f"{originated or 0:,}",
-            f"{disbursed or 0:,}",
+    for publication in publications:
+        if publication.source_sha256 not in digests:
+            continue
+        report = (
+            f"{publication.program} {publication.award_year} "
+            f"Q{publication.quarter or '-'}"
         )
+        state = "latest" if publication.latest else "kept, older"
+        if not publication.complete:
+            state = (
+                f"incomplete {publication.received_school_rows:,}/"
+                f"{publication.school_rows:,}"
+            )
+        for totals in publication.periods:
+            table.add_row(
+                report,
+                publication.run_date or "-",
+                publication.source_file,
+                state,
+                totals.period,
+                f"{totals.schools:,}",
+                _dollars(totals.loans_originated_amount),
+                _dollars(totals.disbursements_amount),
+            )
     console.print(table)
     console.print(
-        f"loan_volume holds {volume_rows:,} rows of {reports} reports "
-        f"(latest publication of each)."
+        f"loan_volume: {volume_rows:,} rows, {reports} reports (the latest "
+        f"publication of each); {len(publications)} publications kept; "
+        f"{sum(kept_aside.values()):,} records kept aside."
     )
+
+
+def _dollars(amount: int | None) -> str:
+    return "-" if amount is None else f"{amount:,}"
 
 
 def _finish(report: Any) -> None:

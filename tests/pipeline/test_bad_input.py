@@ -57,3 +57,8 @@ def test_bad_files_are_named_and_the_good_ones_integrated(
         db, "SELECT source_file FROM rejected_records ORDER BY source_file"
     )
     assert kept_aside == sorted((name,) for name in bad)
+
+    listed = loanflow("rejected", "--db", db, env=env)
+    assert listed.returncode == 0, listed.stderr
+    for name in bad:
+        assert name in listed.stdout

@@ -14,9 +14,11 @@ from loanflow.warehouse.records import (
     SchoolRowRecord,
 )
 from loanflow.warehouse.summary import (
+    KeptAside,
     PeriodTotals,
     PublicationSummary,
     count_rejected,
+    list_rejected,
     summarize,
 )
 from loanflow.warehouse.writer import BatchResult, write_batch
@@ -24,6 +26,7 @@ from loanflow.warehouse.writer import BatchResult, write_batch
 __all__ = [
     "BatchResult",
     "KafkaOrigin",
+    "KeptAside",
     "PeriodTotals",
     "PublicationSummary",
     "Record",
@@ -32,6 +35,7 @@ __all__ = [
     "connect",
     "count_rejected",
     "last_batch_id",
+    "list_rejected",
     "summarize",
     "transaction",
     "write_batch",

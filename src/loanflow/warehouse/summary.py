@@ -91,3 +91,34 @@ def count_rejected(conn: sqlite3.Connection) -> dict[str, int]:
             "SELECT source, count(*) FROM rejected_records GROUP BY source ORDER BY 1"
         ).fetchall()
     )
+
+
+@dataclass(frozen=True)
+class KeptAside:
+    """One rejected record, as a person reads it: where, and what is wrong."""
+
+    source: str
+    source_file: str | None
+    sheet: str | None
+    sheet_row: int | None
+    reasons: str
+    kafka_position: str | None
+    first_seen_at: str
+
+
+def list_rejected(conn: sqlite3.Connection, limit: int = 100) -> list[KeptAside]:
+    """The records kept aside, newest first, at most ``limit``."""
+    rows = conn.execute(
+        """
+        SELECT source, source_file, sheet, sheet_row, reasons,
+            CASE WHEN kafka_topic IS NULL THEN NULL
+                 ELSE kafka_topic || ':' || kafka_partition || ':' || kafka_offset
+            END,
+            first_seen_at
+        FROM rejected_records
+        ORDER BY rejected_record_id DESC
+        LIMIT ?
+        """,
+        (limit,),
+    )
+    return [KeptAside(*row) for row in rows]
