@@ -34,7 +34,8 @@ from loanflow.logs import configure_logging
 from loanflow.settings import Settings
 
 log = logging.getLogger("loanflow")
-console = Console(soft_wrap=True)
+# Piped or redirected output is not cut to 80 columns: tables keep whole names.
+console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, soft_wrap=True)
 
 app = typer.Typer(

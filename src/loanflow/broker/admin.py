@@ -23,11 +23,19 @@ _client_log = logging.getLogger("loanflow.broker.librdkafka")
 _ASK_SECONDS = 1.0
 
 
-class _DebugLog:
-    """Hands librdkafka's messages (whatever their level) to a DEBUG logger."""
+class DebugLog:
+    """Hands librdkafka's messages (whatever their level) to a DEBUG logger.
+
+    Give it as the ``logger`` of a confluent-kafka client: its retries while a
+    broker starts or a coordinator loads are routine, and what matters reaches
+    loanflow through errors and delivery reports.
+    """
+
+    def __init__(self, logger: logging.Logger = _client_log) -> None:
+        self._logger = logger
 
     def log(self, level: int, message: str, *args: Any) -> None:
-        _client_log.debug(message, *args)
+        self._logger.debug(message, *args)
 
 
 def admin_client(bootstrap: str) -> AdminClient:
@@ -35,7 +43,7 @@ def admin_client(bootstrap: str) -> AdminClient:
     # Typed Any: the client's stubs allow only scalars, yet it takes a logger.
     config: dict[str, Any] = {
         "bootstrap.servers": bootstrap,
-        "logger": _DebugLog(),
+        "logger": DebugLog(),
         # The default backoff grows to 10 s and would hide a broker that has just
         # come up.
         "reconnect.backoff.max.ms": 500,
@@ -108,13 +116,26 @@ def ensure_topic(
             its own).
         timeout: seconds to wait for the cluster to confirm.
 
+    Returns once every partition has a leader, so that producers and consumers
+    can use the topic at once (a new topic, or one on a broker that has just
+    restarted, answers "not leader" for a moment otherwise).
+
     Returns:
         True if the topic was created, False if it existed already.
 
     Raises:
         BrokerError: the cluster refused or did not confirm in time.
     """
+    deadline = time.monotonic() + timeout
     admin = admin_client(bootstrap)
+    created = _create_topic(admin, bootstrap, topic, partitions, timeout)
+    _await_leaders(admin, bootstrap, topic, deadline)
+    return created
+
+
+def _create_topic(
+    admin: AdminClient, bootstrap: str, topic: str, partitions: int, timeout: float
+) -> bool:
     futures = admin.create_topics(
         [NewTopic(topic, num_partitions=partitions, replication_factor=-1)],
         operation_timeout=timeout,
@@ -142,3 +163,27 @@ def ensure_topic(
         bootstrap,
     )
     return True
+
+
+def _await_leaders(
+    admin: AdminClient, bootstrap: str, topic: str, deadline: float
+) -> None:
+    """Ask for the topic's metadata until every partition names its leader."""
+    while True:
+        try:
+            metadata = admin.list_topics(topic, timeout=_ASK_SECONDS)
+            partitions = metadata.topics[topic].partitions
+            led = bool(partitions) and all(
+                p.leader >= 0 and p.error is None for p in partitions.values()
+            )
+        except KafkaException as error:
+            _client_log.debug("no metadata topic=%s reason=%s", topic, error)
+            led = False
+        if led:
+            return
+        if time.monotonic() >= deadline:
+            raise BrokerError(
+                f"topic {topic} at {bootstrap} has partitions without a leader "
+                "after the deadline: is the broker healthy? (see its log, "
+                "`loanflow kafka status`)"
+            )

@@ -13,9 +13,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
+from loanflow.broker.admin import DebugLog
 from loanflow.errors import DeliveryError, WorkbookError
 from loanflow.inputs import file_digest
 from loanflow.publish.messages import (
@@ -28,6 +30,7 @@ from loanflow.workbooks.model import Publication
 from loanflow.workbooks.reader import read_workbook
 
 log = logging.getLogger(__name__)
+_client_log = logging.getLogger("loanflow.publish.librdkafka")
 
 # Past the delivery timeout, how long to wait for librdkafka's last reports.
 FLUSH_MARGIN_SECONDS = 10.0
@@ -100,18 +103,18 @@ class _Deliveries:
 
 def make_producer(settings: Settings) -> Producer:
     """A producer that waits for all in-sync replicas and never duplicates."""
-    return Producer(
-        {
-            "bootstrap.servers": settings.bootstrap,
-            "client.id": "loanflow-producer",
-            "enable.idempotence": True,
-            "acks": "all",
-            "compression.type": "lz4",
-            "linger.ms": 20,
-            "queue.buffering.max.messages": 200_000,
-            "message.timeout.ms": int(settings.kafka_delivery_seconds * 1000),
-        }
-    )
+    config: dict[str, Any] = {
+        "bootstrap.servers": settings.bootstrap,
+        "client.id": "loanflow-producer",
+        "enable.idempotence": True,
+        "acks": "all",
+        "compression.type": "lz4",
+        "linger.ms": 20,
+        "queue.buffering.max.messages": 200_000,
+        "message.timeout.ms": int(settings.kafka_delivery_seconds * 1000),
+        "logger": DebugLog(_client_log),
+    }
+    return Producer(config)
 
 
 def publish_workbooks(
