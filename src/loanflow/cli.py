@@ -128,7 +128,7 @@ def main(
     ] = False,
 ) -> None:
     """Integrate U.S. federal student loan volume workbooks."""
-    configure_logging(log_level)
+    configure_logging(log_level, err_console)
     _state["verbose"] = verbose
     _state["home"] = home
 

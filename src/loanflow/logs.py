@@ -12,7 +12,7 @@ from rich.logging import RichHandler
 PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def configure_logging(level: str | None = None) -> None:
+def configure_logging(level: str | None = None, console: Console | None = None) -> None:
     """Send loanflow's logs to stderr: through rich on a terminal, plain otherwise.
 
     Plain lines are never wrapped, so each problem stays on one line in files and
@@ -20,12 +20,14 @@ def configure_logging(level: str | None = None) -> None:
 
     Args:
         level: a logging level name; ``LOANFLOW_LOG_LEVEL`` otherwise, else INFO.
+        console: the terminal console to log through, shared with progress bars
+            so that log lines print above them.
     """
     name = (level or os.environ.get("LOANFLOW_LOG_LEVEL") or "INFO").upper()
     handler: logging.Handler
     if sys.stderr.isatty():
         handler = RichHandler(
-            console=Console(stderr=True), show_path=False, markup=False
+            console=console or Console(stderr=True), show_path=False, markup=False
         )
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
     else:

@@ -329,7 +329,7 @@ class _Batch:
             ),
         )
         assert cursor.lastrowid is not None
-        logger.info(
+        logger.debug(
             "new publication: file=%s report=%s batch_id=%d",
             publication.source_file,
             _describe(_identity(record)),

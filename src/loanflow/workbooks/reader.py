@@ -105,7 +105,7 @@ def read_workbook(path: Path, *, display_name: str | None = None) -> Workbook:
     for sheet in sheets:
         summary = _read_sheet_rows(sheet, workbook, location)
         workbook.sheets.append(summary)
-    logger.info(
+    logger.debug(
         "read workbook file=%s program=%s award_year=%s quarter=%s run_date=%s "
         "school_rows=%d rejected_rows=%d",
         source_file,
@@ -322,7 +322,7 @@ def _read_sheet_rows(
             workbook.rows.append(read)
             school_rows += 1
 
-    logger.info(
+    logger.debug(
         "read sheet file=%s sheet=%s period=%s header_row=%d school_rows=%d "
         "rejected_rows=%d skipped_rows=%d",
         location.file,
