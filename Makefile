@@ -26,7 +26,7 @@ $(PY_OK): pyproject.toml
 
 $(JVM_OK): jvm/pom.xml jvm/kafka/pom.xml jvm/spark/pom.xml
 	rm -rf jvm/lib
-	mvn -q -B -f jvm/pom.xml package
+	mvn -q -B -Dstyle.color=never -f jvm/pom.xml package
 	touch $@
 
 lint: $(PY_OK)

@@ -29,7 +29,7 @@ from rich.progress import (
 from rich.table import Table
 
 from loanflow import __version__
-from loanflow.errors import LoanflowError, SkippableError
+from loanflow.errors import ConfigurationError, LoanflowError, SkippableError
 from loanflow.logs import configure_logging
 from loanflow.settings import Settings
 
@@ -50,6 +50,7 @@ app.add_typer(kafka_app, name="kafka")
 
 EXIT_BAD_INPUT = 1
 EXIT_FATAL = 2
+EXIT_NOT_RUNNING = 3
 
 _state: dict[str, Any] = {"verbose": False}
 
@@ -57,22 +58,34 @@ _state: dict[str, Any] = {"verbose": False}
 # variable or the default applies.
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", help="SQLite warehouse file [env LOANFLOW_DB]."),
+    typer.Option(
+        "--db",
+        envvar="LOANFLOW_DB",
+        help="SQLite warehouse file (default: data/loanflow.db).",
+    ),
 ]
 BootstrapOption = Annotated[
     str | None,
     typer.Option(
         "--bootstrap-servers",
-        help="Use this Kafka cluster and start nothing [env LOANFLOW_KAFKA_BOOTSTRAP].",
+        envvar="LOANFLOW_KAFKA_BOOTSTRAP",
+        help="Use this Kafka cluster (host:port,...) and start no broker.",
     ),
 ]
 TopicOption = Annotated[
-    str | None, typer.Option("--topic", help="Kafka topic [env LOANFLOW_TOPIC].")
+    str | None,
+    typer.Option(
+        "--topic",
+        envvar="LOANFLOW_TOPIC",
+        help="Kafka topic (default: loanflow.loan-volume.v1).",
+    ),
 ]
 PortOption = Annotated[
     int | None,
     typer.Option(
-        "--kafka-port", help="Port of the embedded broker [env LOANFLOW_KAFKA_PORT]."
+        "--kafka-port",
+        envvar="LOANFLOW_KAFKA_PORT",
+        help="Port of the embedded broker (default: 19092).",
     ),
 ]
 
@@ -111,7 +124,9 @@ def _version(value: bool) -> None:
 def main(
     log_level: Annotated[
         str | None,
-        typer.Option(help="DEBUG, INFO, WARNING or ERROR [env LOANFLOW_LOG_LEVEL]."),
+        typer.Option(
+            envvar="LOANFLOW_LOG_LEVEL", help="DEBUG, INFO, WARNING or ERROR."
+        ),
     ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show tracebacks of errors.")
@@ -119,7 +134,8 @@ def main(
     home: Annotated[
         Path | None,
         typer.Option(
-            help="State folder: broker data, checkpoints [env LOANFLOW_HOME]."
+            envvar="LOANFLOW_HOME",
+            help="State folder: broker data, checkpoints (default: .loanflow).",
         ),
     ] = None,
     version: Annotated[
@@ -237,7 +253,9 @@ def stream(
     kafka_port: PortOption = None,
     master: Annotated[
         str | None,
-        typer.Option(help="Spark master URL [env LOANFLOW_SPARK_MASTER]."),
+        typer.Option(
+            envvar="LOANFLOW_SPARK_MASTER", help="Spark master URL (default: local[2])."
+        ),
     ] = None,
 ) -> None:
     """Run the Spark Structured Streaming job from Kafka into SQLite."""
@@ -270,7 +288,7 @@ def stream(
 def sample(
     folder: Annotated[
         Path | None,
-        typer.Argument(help="Where to write; default: the inbox [LOANFLOW_INBOX]."),
+        typer.Argument(help="Where to write; default: the inbox (LOANFLOW_INBOX)."),
     ] = None,
 ) -> None:
     """Write a small generated sample of workbooks in the real layouts."""
@@ -299,8 +317,16 @@ def rejected(
     from loanflow.warehouse import connect, list_rejected
 
     settings = _settings(db=db)
-    with _domain_errors(), closing(connect(settings.db)) as conn:
-        records = list_rejected(conn, limit)
+    with _domain_errors():
+        if not settings.db.is_file():
+            raise ConfigurationError(
+                f"no warehouse at {settings.db}: name one with --db or LOANFLOW_DB"
+            )
+        with closing(connect(settings.db)) as conn:
+            records = list_rejected(conn, limit)
+    if not records:
+        console.print(f"Nothing is kept aside in {settings.db}.")
+        return
     table = Table(title=f"Kept aside in {settings.db}", title_justify="left")
     for column in ("seen", "source", "file", "sheet", "row", "what is wrong"):
         table.add_column(column)
@@ -343,15 +369,21 @@ def kafka_stop(port: PortOption = None) -> None:
 
 @kafka_app.command("status")
 def kafka_status(port: PortOption = None) -> None:
-    """Say whether the embedded broker runs and answers; exit 3 when it does not."""
+    """Say whether the embedded broker runs; exit code 3 when it does not."""
     from loanflow.broker import EmbeddedBroker
 
     settings = _settings(kafka_port=port)
     with _domain_errors():
         status = EmbeddedBroker(settings).status()
-    console.print(status)
-    if not status.running:
-        raise typer.Exit(3)
+    if status.running:
+        answer = "answers" if status.answering else "does not answer yet"
+        console.print(
+            f"Kafka runs at {status.bootstrap} (pid {status.pid}) and {answer}; "
+            f"data {status.data_dir}, log {status.log_file}"
+        )
+        return
+    console.print(f"Kafka is not running at {status.bootstrap}; data {status.data_dir}")
+    raise typer.Exit(EXIT_NOT_RUNNING)
 
 
 def _progress() -> Progress:
@@ -395,9 +427,22 @@ def _print_files(outcomes: list[Any]) -> None:
             publication.run_date.isoformat() if publication.run_date else "-",
             f"{outcome.school_rows:,}",
             f"{outcome.rejected_rows:,}",
-            "ok" if outcome.ok else "[yellow]rows kept aside[/]",
+            _status(outcome),
         )
     console.print(table)
+
+
+def _status(outcome: Any) -> str:
+    status = "already in the warehouse" if outcome.already_integrated else "ok"
+    if outcome.rejected_rows:
+        status = (
+            f"[yellow]{status}, {_count(outcome.rejected_rows, 'row')} kept aside[/]"
+        )
+    return status
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _print_warehouse(db: Path, digests: set[str]) -> None:
@@ -442,9 +487,10 @@ def _print_warehouse(db: Path, digests: set[str]) -> None:
             )
     console.print(table)
     console.print(
-        f"loan_volume: {volume_rows:,} rows, {reports} reports (the latest "
-        f"publication of each); {len(publications)} publications kept; "
-        f"{sum(kept_aside.values()):,} records kept aside."
+        f"loan_volume: {_count(volume_rows, 'row')}, {_count(reports, 'report')} "
+        f"(the latest publication of each); "
+        f"{_count(len(publications), 'publication')} kept; "
+        f"{_count(sum(kept_aside.values()), 'record')} kept aside."
     )
 
 

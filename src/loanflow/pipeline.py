@@ -1,26 +1,39 @@
 """The main job: workbooks -> Kafka -> Spark -> SQLite, start to finish.
 
-``run_pipeline`` starts the embedded broker unless a cluster is named, publishes
-the workbooks, streams until the warehouse has caught up with the topic, and
-stops what it started, whatever happens in between.
+``run_pipeline`` integrates the workbooks it is given into one warehouse. It
+skips workbooks the warehouse already holds whole (same bytes), starts the
+embedded broker unless a cluster is named, publishes the others, streams what
+it published into the warehouse, and stops what it started, whatever happens
+in between.
+
+A run streams from the topic's end offsets noted before it published, with a
+checkpoint of its own that is removed afterwards: it integrates its own
+workbooks (and whatever else reaches the topic while it runs), never records
+that other runs or `loanflow produce` left in the topic for other warehouses.
+`loanflow stream` is the command that follows the whole topic.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from loanflow.broker import broker_for, ensure_topic, wait_for_cluster
+from loanflow.broker.admin import DebugLog
 from loanflow.broker.jvm import java_executable, spark_connector_jars
 from loanflow.errors import BrokerError
-from loanflow.inputs import find_workbooks
+from loanflow.inputs import file_digest, find_workbooks
 from loanflow.publish.producer import FileOutcome, PublishReport, publish_workbooks
 from loanflow.settings import Settings
+from loanflow.stream.checkpoint import run_checkpoint
 from loanflow.stream.job import StreamReport, run_stream
+from loanflow.warehouse import connect, integrated_publications
 from loanflow.workbooks.sample import write_sample
 
 log = logging.getLogger(__name__)
@@ -33,9 +46,8 @@ class PipelineReport:
     inputs: list[Path]
     wrote_sample: bool
     published: PublishReport
-    streamed: StreamReport
+    streamed: StreamReport | None
     started_broker: bool
-    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -67,24 +79,65 @@ def resolve_inputs(paths: list[Path], settings: Settings) -> tuple[list[Path], b
 def topic_end_offsets(settings: Settings) -> dict[str, dict[str, int]]:
     """The topic's current end offsets, in Spark's ``startingOffsets`` form.
 
-    A run that starts a new checkpoint reads from here, so a new warehouse gets
-    this run's workbooks and not whatever older runs left in the topic.
+    A run streams from here, so its warehouse gets this run's workbooks and not
+    whatever other runs left in the topic.
+
+    Raises:
+        BrokerError: the offsets could not be had within ``kafka_ready_seconds``.
     """
+    deadline = time.monotonic() + settings.kafka_ready_seconds
     consumer = Consumer(
-        {"bootstrap.servers": settings.bootstrap, "group.id": "loanflow-offsets"}
+        {
+            "bootstrap.servers": settings.bootstrap,
+            "group.id": "loanflow-offsets",
+            "logger": DebugLog(),
+        }
     )
     try:
         metadata = consumer.list_topics(settings.topic, timeout=30)
         partitions = metadata.topics[settings.topic].partitions
-        ends = {}
-        for number in sorted(partitions):
-            _, high = consumer.get_watermark_offsets(
-                TopicPartition(settings.topic, number), timeout=30
-            )
-            ends[str(number)] = high
+        ends = {
+            str(number): _end_offset(consumer, settings.topic, number, deadline)
+            for number in sorted(partitions)
+        }
     finally:
         consumer.close()
     return {settings.topic: ends}
+
+
+# Answers of a partition that is still settling; librdkafka does not always mark
+# them retriable.
+_PASSING = frozenset(
+    {
+        KafkaError.NOT_LEADER_FOR_PARTITION,
+        KafkaError.LEADER_NOT_AVAILABLE,
+        KafkaError.UNKNOWN_TOPIC_OR_PART,
+        KafkaError._TIMED_OUT,
+    }
+)
+
+
+def _end_offset(consumer: Consumer, topic: str, partition: int, deadline: float) -> int:
+    """One partition's end offset, asked again while the answer is retriable.
+
+    A partition just created, or on a broker just restarted, answers "not
+    leader" for a moment although its metadata already names the leader.
+    """
+    while True:
+        try:
+            _, high = consumer.get_watermark_offsets(
+                TopicPartition(topic, partition), timeout=10
+            )
+            return int(high)
+        except KafkaException as error:
+            reason = error.args[0]
+            passing = reason.retriable() or reason.code() in _PASSING
+            if not passing or time.monotonic() >= deadline:
+                raise BrokerError(
+                    f"cannot read the end offset of {topic} partition {partition}: "
+                    f"{reason.str()}"
+                ) from error
+            log.debug("retrying end offset topic=%s partition=%d", topic, partition)
 
 
 def require_cluster(settings: Settings) -> None:
@@ -130,6 +183,17 @@ def run_pipeline(
     spark_connector_jars(settings)
 
     inputs, wrote_sample = resolve_inputs(paths, settings)
+    known, fresh = split_integrated(inputs, settings.db)
+    if not fresh:
+        log.info("every workbook is in the warehouse already: nothing to publish")
+        return PipelineReport(
+            inputs=inputs,
+            wrote_sample=wrote_sample,
+            published=PublishReport(files=_in_input_order(inputs, known, [])),
+            streamed=None,
+            started_broker=False,
+        )
+
     broker = broker_for(settings)
     started = False
     try:
@@ -141,20 +205,23 @@ def run_pipeline(
         ensure_topic(settings.bootstrap, settings.topic, settings.topic_partitions)
         starting_offsets = topic_end_offsets(settings)
 
-        published = publish_workbooks(inputs, settings, on_file=on_file)
-        streamed = run_stream(
-            settings,
-            settings.db,
-            until_caught_up=True,
-            starting_offsets=starting_offsets,
-            on_batch=on_batch,
-        )
+        published = publish_workbooks(fresh, settings, on_file=on_file)
+        with run_checkpoint(settings.home / "checkpoints" / "runs") as checkpoint:
+            streamed = run_stream(
+                settings,
+                settings.db,
+                until_caught_up=True,
+                starting_offsets=starting_offsets,
+                on_batch=on_batch,
+                checkpoint=checkpoint,
+            )
     finally:
         if started and broker is not None:
             try:
                 broker.stop()
             except BrokerError as error:
                 log.error("could not stop the broker this run started: %s", error)
+    published.files = _in_input_order(inputs, known, published.files)
     return PipelineReport(
         inputs=inputs,
         wrote_sample=wrote_sample,
@@ -162,3 +229,43 @@ def run_pipeline(
         streamed=streamed,
         started_broker=started,
     )
+
+
+def split_integrated(
+    inputs: list[Path], db: Path
+) -> tuple[dict[Path, FileOutcome], list[Path]]:
+    """Workbooks the warehouse holds whole already, and the others.
+
+    Returns:
+        An outcome for each workbook already integrated (by its SHA-256), and
+        the workbooks to publish, in input order.
+    """
+    with closing(connect(db)) as conn:
+        integrated = integrated_publications(conn)
+    known: dict[Path, FileOutcome] = {}
+    fresh: list[Path] = []
+    for path in inputs:
+        found = integrated.get(file_digest(path) or "")
+        if found is None:
+            fresh.append(path)
+            continue
+        known[path] = FileOutcome(
+            path=path,
+            publication=found.publication,
+            school_rows=found.school_rows,
+            rejected_rows=found.rejected_rows,
+            already_integrated=True,
+        )
+        log.info(
+            "already integrated, not published again: file=%s sha256=%s",
+            path,
+            found.publication.source_sha256[:16],
+        )
+    return known, fresh
+
+
+def _in_input_order(
+    inputs: list[Path], known: dict[Path, FileOutcome], sent: list[FileOutcome]
+) -> list[FileOutcome]:
+    by_path = {outcome.path: outcome for outcome in sent} | known
+    return [by_path[path] for path in inputs if path in by_path]

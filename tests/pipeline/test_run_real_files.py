@@ -91,6 +91,7 @@ def test_running_the_same_command_again_changes_nothing(
     again = loanflow("run", *ffel_2009, "--db", ffel_db, env=env)
 
     assert again.returncode == 0, again.stderr[-3000:]
+    assert again.stdout.count("already in the warehouse") == len(ffel_2009)
     assert table_dump(ffel_db) == before
     assert query(ffel_db, "SELECT COUNT(*) FROM publications") == publications
     assert query(ffel_db, "SELECT COUNT(*) FROM rejected_records") == [(0,)]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from loanflow.workbooks.sample import write_sample
 from tests.pipeline.helpers import loanflow, pipeline_env, query, view_totals
 from tests.support.workbook_totals import workbook_totals
 
@@ -39,3 +40,25 @@ def test_empty_inbox_gets_a_sample_that_is_integrated(
         }
         assert view_totals(db, path.name) == expected
     assert query(db, "SELECT COUNT(*) FROM rejected_records") == [(0,)]
+
+
+def test_a_run_integrates_its_own_workbooks_only(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    # Two warehouses fed through one topic: what a run publishes for one must
+    # not land in the other when that one is run again.
+    env = pipeline_env(tmp_path / "home", kafka_bootstrap)
+    first, second, third = write_sample(tmp_path / "sample")
+    mine, other = tmp_path / "mine.db", tmp_path / "other.db"
+
+    assert loanflow("run", first, "--db", mine, env=env).returncode == 0
+    assert loanflow("run", second, "--db", other, env=env).returncode == 0
+    again = loanflow("run", first, third, "--db", mine, env=env)
+
+    assert again.returncode == 0, again.stderr[-3000:]
+    files = query(mine, "SELECT DISTINCT source_file FROM loan_volume ORDER BY 1")
+    assert files == sorted([(first.name,), (third.name,)])
+    assert "already in the warehouse" in again.stdout
+    assert query(other, "SELECT DISTINCT source_file FROM loan_volume") == [
+        (second.name,)
+    ]

@@ -47,6 +47,8 @@ class FileOutcome:
         rejected_rows: rows kept aside (each sent as a ``rejected`` message).
         error: why the whole file was rejected, None when it was read.
         problems: one line per rejected row, naming sheet, row and columns.
+        already_integrated: the warehouse held this very workbook whole, so it
+            was not published again (``loanflow run``).
     """
 
     path: Path
@@ -55,6 +57,7 @@ class FileOutcome:
     rejected_rows: int = 0
     error: str | None = None
     problems: list[str] = field(default_factory=list)
+    already_integrated: bool = False
 
     @property
     def ok(self) -> bool:

@@ -142,3 +142,47 @@ def _stale_reason(
             f"to {written} (was the warehouse replaced by an older copy?)"
         )
     return None
+
+
+@contextmanager
+def run_checkpoint(runs: Path) -> Iterator[Path]:
+    """A checkpoint folder for one `loanflow run`, removed when the run ends.
+
+    A run streams only what it published itself (from the topic's end offsets
+    noted before publishing), so it does not resume the warehouse's standing
+    checkpoint. Folders left by runs that were killed are removed first: their
+    locks are free.
+
+    Args:
+        runs: the folder that holds run checkpoints.
+
+    Yields:
+        The path to give ``run_stream`` as its checkpoint (not yet created).
+    """
+    remove_abandoned_checkpoints(runs)
+    path = runs / uuid.uuid4().hex
+    try:
+        yield path
+    finally:
+        _remove_checkpoint(path)
+
+
+def remove_abandoned_checkpoints(runs: Path) -> None:
+    """Remove the run checkpoints in ``runs`` that no process holds."""
+    if not runs.is_dir():
+        return
+    for folder in runs.iterdir():
+        if not folder.is_dir():
+            continue
+        try:
+            with checkpoint_lock(folder):
+                shutil.rmtree(folder)
+        except StreamError:
+            continue
+        (runs / f"{folder.name}.lock").unlink(missing_ok=True)
+        logger.info("removed the checkpoint of an interrupted run: %s", folder)
+
+
+def _remove_checkpoint(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+    (path.parent / f"{path.name}.lock").unlink(missing_ok=True)

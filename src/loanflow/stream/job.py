@@ -77,6 +77,7 @@ def run_stream(
     starting_offsets: str | dict[str, dict[str, int]] = "earliest",
     on_batch: OnBatch | None = None,
     spark: SparkSession | None = None,
+    checkpoint: Path | None = None,
 ) -> StreamReport:
     """Stream the topic's records into the warehouse.
 
@@ -93,6 +94,8 @@ def run_stream(
         on_batch: called after every batch with what it wrote (for a progress
             display); it runs on Spark's callback thread.
         spark: a running session to use; by default ``build_spark(settings)``.
+        checkpoint: the checkpoint folder; by default the one of this warehouse
+            and topic, ``settings.checkpoint_dir(db)``.
 
     Returns:
         What the run wrote.
@@ -103,23 +106,23 @@ def run_stream(
         WarehouseError: the warehouse cannot be opened or written.
     """
     started = time.monotonic()
-    path = settings.checkpoint_dir(db).resolve()
+    path = (checkpoint or settings.checkpoint_dir(db)).resolve()
     with checkpoint_lock(path):
         with closing(connect(db)) as conn:
-            checkpoint = prepare_checkpoint(path, conn)
+            prepared = prepare_checkpoint(path, conn)
         wait_for_cluster(settings.bootstrap, settings.kafka_ready_seconds)
         session = spark or build_spark(settings)
-        writer = _BatchWriter(db, checkpoint.checkpoint_id, on_batch)
+        writer = _BatchWriter(db, prepared.checkpoint_id, on_batch)
         query = _start(
             session,
             settings,
-            checkpoint.path,
+            prepared.path,
             writer,
             until_caught_up,
             starting_offsets,
         )
-        _await(query, writer, checkpoint.path)
-    report = writer.report(checkpoint.started_over, time.monotonic() - started)
+        _await(query, writer, prepared.path)
+    report = writer.report(prepared.started_over, time.monotonic() - started)
     logger.info(
         "stream %s: batches=%d skipped=%d records=%d school_rows=%d duplicates=%d "
         "rejected=%d completed=%d seconds=%.1f",

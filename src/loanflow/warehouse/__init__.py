@@ -14,10 +14,12 @@ from loanflow.warehouse.records import (
     SchoolRowRecord,
 )
 from loanflow.warehouse.summary import (
+    Integrated,
     KeptAside,
     PeriodTotals,
     PublicationSummary,
     count_rejected,
+    integrated_publications,
     list_rejected,
     summarize,
 )
@@ -25,6 +27,7 @@ from loanflow.warehouse.writer import BatchResult, write_batch
 
 __all__ = [
     "BatchResult",
+    "Integrated",
     "KafkaOrigin",
     "KeptAside",
     "PeriodTotals",
@@ -34,6 +37,7 @@ __all__ = [
     "SchoolRowRecord",
     "connect",
     "count_rejected",
+    "integrated_publications",
     "last_batch_id",
     "list_rejected",
     "summarize",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import date
+
+from loanflow.workbooks.model import Publication
 
 
 @dataclass(frozen=True)
@@ -122,3 +125,38 @@ def list_rejected(conn: sqlite3.Connection, limit: int = 100) -> list[KeptAside]
         (limit,),
     )
     return [KeptAside(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class Integrated:
+    """A publication the warehouse holds whole, and its rows kept aside."""
+
+    publication: Publication
+    school_rows: int
+    rejected_rows: int
+
+
+def integrated_publications(conn: sqlite3.Connection) -> dict[str, Integrated]:
+    """The complete publications, by the SHA-256 of their workbook."""
+    rows = conn.execute(
+        """
+        SELECT v.program, v.award_year, v.quarter, v.run_date, v.source_file,
+            v.source_sha256, v.school_rows,
+            (SELECT count(*) FROM rejected_records AS r
+             WHERE r.source = 'workbook' AND r.source_sha256 = v.source_sha256)
+        FROM publication_versions AS v
+        WHERE v.complete
+        """
+    )
+    found = {}
+    for program, year, quarter, run_date, name, digest, school_rows, bad in rows:
+        publication = Publication(
+            program=program,
+            award_year=year,
+            quarter=quarter,
+            run_date=date.fromisoformat(run_date) if run_date else None,
+            source_file=name,
+            source_sha256=digest,
+        )
+        found[digest] = Integrated(publication, school_rows, bad)
+    return found

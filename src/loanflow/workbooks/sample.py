@@ -128,21 +128,25 @@ _PLACEHOLDER = _School(
 )
 _GRADUATE_LOAN_TYPES = {"subsidized_graduate", "unsubsidized_graduate", "grad_plus"}
 
+# File names start with "sample-" so that the generated data is never taken for
+# FSA's in `source_file`. Run dates are a few weeks after each quarter: earlier
+# than FSA's real publications of these reports, so a real publication loaded
+# into the same warehouse always ranks as the latest, whatever the order.
 _SAMPLE_REPORTS: tuple[tuple[str, Era, ReportSpec], ...] = (
     (
-        "FL_Dashboard_AY2009_2010_Q2.xlsx",
+        "sample-FL_Dashboard_AY2009_2010_Q2.xlsx",
         DASHBOARD,
-        ReportSpec("FFEL", "2009-2010", 2, date(2012, 4, 5)),
+        ReportSpec("FFEL", "2009-2010", 2, date(2010, 1, 20)),
     ),
     (
-        "DL_Dashboard_AY2012_2013_Q4.xlsx",
+        "sample-DL_Dashboard_AY2012_2013_Q4.xlsx",
         DL_FIVE,
-        ReportSpec("DL", "2012-2013", 4, date(2015, 1, 9)),
+        ReportSpec("DL", "2012-2013", 4, date(2013, 7, 22)),
     ),
     (
-        "dl-dashboard-ay2018-2019-q1.xlsx",
+        "sample-dl-dashboard-ay2018-2019-q1.xlsx",
         DL_MODERN,
-        ReportSpec("DL", "2018-2019", 1, date(2021, 4, 1)),
+        ReportSpec("DL", "2018-2019", 1, date(2018, 10, 15)),
     ),
 )
 
@@ -165,7 +169,7 @@ def write_sample(folder: Path) -> list[Path]:
             for period in ("quarter", "year_to_date")
         }
         path = write_xlsx(folder / file_name, workbook_grids(era, report, lines))
-        logger.info("wrote sample workbook file=%s", path)
+        logger.debug("wrote sample workbook file=%s", path)
         paths.append(path)
     return paths
 
