@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -95,7 +96,17 @@ def _settings(**options: Any) -> Settings:
     given = {name: value for name, value in options.items() if value is not None}
     if _state.get("home") is not None:
         given["home"] = _state["home"]
-    return Settings(**given)
+    try:
+        return Settings(**given)
+    except ValidationError as error:
+        for problem in error.errors():
+            name = str(problem["loc"][0]) if problem["loc"] else "?"
+            err_console.print(
+                f"[bold red]error:[/] setting {name} (LOANFLOW_{name.upper()}): "
+                f"{problem['msg']}, got {problem.get('input')!r}",
+                highlight=False,
+            )
+        raise typer.Exit(EXIT_FATAL) from None
 
 
 @contextmanager
@@ -259,6 +270,7 @@ def stream(
     ] = None,
 ) -> None:
     """Run the Spark Structured Streaming job from Kafka into SQLite."""
+    from loanflow.pipeline import require_cluster
     from loanflow.stream.job import run_stream
 
     settings = _settings(
@@ -269,6 +281,7 @@ def stream(
         spark_master=master,
     )
     with _domain_errors():
+        require_cluster(settings)
         report = run_stream(
             settings,
             settings.db,
@@ -348,10 +361,13 @@ def rejected(
 def kafka_start(port: PortOption = None) -> None:
     """Start the embedded broker (it keeps running until `loanflow kafka stop`)."""
     from loanflow.broker import EmbeddedBroker
+    from loanflow.pipeline import RUN_STARTED_MARK
 
     settings = _settings(kafka_port=port)
     with _domain_errors():
         started = EmbeddedBroker(settings).start()
+    # Started by hand: no `loanflow run` stops it when it ends.
+    (settings.home / "kafka" / RUN_STARTED_MARK).unlink(missing_ok=True)
     word = "started" if started else "already running"
     console.print(f"Kafka {word} at {settings.embedded_bootstrap}")
 
@@ -360,10 +376,12 @@ def kafka_start(port: PortOption = None) -> None:
 def kafka_stop(port: PortOption = None) -> None:
     """Stop the embedded broker."""
     from loanflow.broker import EmbeddedBroker
+    from loanflow.pipeline import RUN_STARTED_MARK
 
     settings = _settings(kafka_port=port)
     with _domain_errors():
         stopped = EmbeddedBroker(settings).stop()
+    (settings.home / "kafka" / RUN_STARTED_MARK).unlink(missing_ok=True)
     console.print("Kafka stopped" if stopped else "Kafka was not running")
 
 
@@ -433,6 +451,8 @@ def _print_files(outcomes: list[Any]) -> None:
 
 
 def _status(outcome: Any) -> str:
+    if outcome.error:
+        return f"[red]{outcome.error}[/]"
     status = "already in the warehouse" if outcome.already_integrated else "ok"
     if outcome.rejected_rows:
         status = (

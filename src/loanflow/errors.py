@@ -78,3 +78,7 @@ class WorkbookError(SkippableError):
         self.location = location
         self.reason = reason
         super().__init__(f"{location}: {reason}")
+
+    def __reduce__(self) -> tuple[type[WorkbookError], tuple[Location, str]]:
+        # Pickled across processes (workbooks are read in a child process).
+        return (type(self), (self.location, self.reason))

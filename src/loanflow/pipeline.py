@@ -15,10 +15,12 @@ that other runs or `loanflow produce` left in the topic for other warehouses.
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import time
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,16 +29,19 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from loanflow.broker import broker_for, ensure_topic, wait_for_cluster
 from loanflow.broker.admin import DebugLog
 from loanflow.broker.jvm import java_executable, spark_connector_jars
-from loanflow.errors import BrokerError
+from loanflow.errors import BrokerError, ConfigurationError
 from loanflow.inputs import file_digest, find_workbooks
 from loanflow.publish.producer import FileOutcome, PublishReport, publish_workbooks
 from loanflow.settings import Settings
 from loanflow.stream.checkpoint import run_checkpoint
 from loanflow.stream.job import StreamReport, run_stream
-from loanflow.warehouse import connect, integrated_publications
+from loanflow.warehouse import connect, integrated_publications, summarize
 from loanflow.workbooks.sample import write_sample
 
 log = logging.getLogger(__name__)
+
+# In the broker's folder while the broker runs because a run started it.
+RUN_STARTED_MARK = "started-by-run"
 
 
 @dataclass
@@ -62,7 +67,13 @@ def resolve_inputs(paths: list[Path], settings: Settings) -> tuple[list[Path], b
         The files, and whether a sample was written into the inbox.
     """
     if paths:
-        return find_workbooks(paths), False
+        found = find_workbooks(paths)
+        if not found:
+            raise ConfigurationError(
+                f"no workbooks (*.xls, *.xlsx, *.xlsm) in "
+                f"{', '.join(str(path) for path in paths)}"
+            )
+        return found, False
     settings.inbox.mkdir(parents=True, exist_ok=True)
     found = find_workbooks([settings.inbox])
     if found:
@@ -157,6 +168,62 @@ def require_cluster(settings: Settings) -> None:
     wait_for_cluster(settings.bootstrap, settings.kafka_ready_seconds)
 
 
+@contextmanager
+def kafka_for_run(settings: Settings) -> Iterator[bool]:
+    """Kafka for the length of one run: the named cluster, or the embedded broker.
+
+    The embedded broker is shared: runs started at the same time use the same
+    one. Each run holds a shared lock on ``<home>/kafka/users.lock`` while it
+    uses the broker; the last run to finish stops the broker if a run started
+    it (a broker started by `loanflow kafka start` keeps running).
+
+    Yields:
+        Whether this run started the embedded broker.
+    """
+    broker = broker_for(settings)
+    if broker is None:
+        wait_for_cluster(settings.bootstrap, settings.kafka_ready_seconds)
+        yield False
+        return
+
+    folder = settings.home / "kafka"
+    folder.mkdir(parents=True, exist_ok=True)
+    users = folder / "users.lock"
+    started_by_run = folder / RUN_STARTED_MARK
+    try:
+        with _flock(users, fcntl.LOCK_SH):
+            started = broker.start()
+            if started:
+                started_by_run.touch()
+            yield started
+    finally:
+        # Our shared lock is released: an exclusive one means no run is left.
+        with _flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB) as last:
+            if not last:
+                log.info("the embedded broker stays up: another run still uses it")
+            elif started_by_run.exists():
+                try:
+                    broker.stop()
+                    started_by_run.unlink(missing_ok=True)
+                except BrokerError as error:
+                    log.error("could not stop the broker a run started: %s", error)
+
+
+@contextmanager
+def _flock(path: Path, operation: int) -> Iterator[bool]:
+    """Hold ``flock(operation)`` on ``path``; yields False if it would block."""
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, operation)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(descriptor)
+
+
 def run_pipeline(
     paths: list[Path],
     settings: Settings,
@@ -194,14 +261,7 @@ def run_pipeline(
             started_broker=False,
         )
 
-    broker = broker_for(settings)
-    started = False
-    try:
-        # Kafka first: the embedded broker, or the named cluster must answer.
-        if broker is not None:
-            started = broker.start()
-        else:
-            wait_for_cluster(settings.bootstrap, settings.kafka_ready_seconds)
+    with kafka_for_run(settings) as started:
         ensure_topic(settings.bootstrap, settings.topic, settings.topic_partitions)
         starting_offsets = topic_end_offsets(settings)
 
@@ -215,12 +275,7 @@ def run_pipeline(
                 on_batch=on_batch,
                 checkpoint=checkpoint,
             )
-    finally:
-        if started and broker is not None:
-            try:
-                broker.stop()
-            except BrokerError as error:
-                log.error("could not stop the broker this run started: %s", error)
+    check_integrated(published.files, settings.db)
     published.files = _in_input_order(inputs, known, published.files)
     return PipelineReport(
         inputs=inputs,
@@ -229,6 +284,29 @@ def run_pipeline(
         streamed=streamed,
         started_broker=started,
     )
+
+
+def check_integrated(outcomes: list[FileOutcome], db: Path) -> None:
+    """Mark each published workbook that the warehouse does not hold whole.
+
+    A school row can still be refused on the way (the stream keeps aside a
+    message that does not fit); then its publication stays incomplete and is
+    not shown in ``loan_volume``. That is an error of the file, said in one line.
+    """
+    with closing(connect(db)) as conn:
+        held = {summary.source_sha256: summary for summary in summarize(conn)}
+    for outcome in outcomes:
+        if outcome.publication is None or outcome.error is not None:
+            continue
+        found = held.get(outcome.publication.source_sha256)
+        if found is not None and found.complete:
+            continue
+        received = found.received_school_rows if found else 0
+        outcome.error = (
+            f"only {received:,} of {outcome.school_rows:,} school rows reached the "
+            f"warehouse, so it is not in loan_volume; see `loanflow rejected`"
+        )
+        log.error("%s: %s", outcome.path, outcome.error)
 
 
 def split_integrated(

@@ -35,7 +35,10 @@ class Settings(BaseSettings):
         "its own single-node broker.",
     )
     kafka_port: int = Field(
-        19092, description="Port of the embedded broker; its controller uses port+1."
+        19092,
+        gt=0,
+        lt=65535,
+        description="Port of the embedded broker; its controller uses port+1.",
     )
     kafka_ready_seconds: float = Field(
         60.0, description="How long to wait for the embedded broker to answer."
@@ -47,15 +50,19 @@ class Settings(BaseSettings):
     )
     kafka_heap: str = Field("512m", description="JVM heap of the embedded broker.")
     topic: str = Field("loanflow.loan-volume.v1", description="Topic of the records.")
-    topic_partitions: int = Field(3, description="Partitions when loanflow creates it.")
+    topic_partitions: int = Field(
+        3, gt=0, description="Partitions when loanflow creates it."
+    )
     spark_master: str = Field(
         "local[2]", description="Spark master URL (local[N], spark://…, yarn)."
     )
     stream_max_records_per_batch: int = Field(
-        20000, description="Upper bound on Kafka records in one micro-batch."
+        20000, gt=0, description="Upper bound on Kafka records in one micro-batch."
     )
     stream_trigger_seconds: float = Field(
-        5.0, description="Interval between micro-batches when the job keeps running."
+        5.0,
+        gt=0,
+        description="Interval between micro-batches when the job keeps running.",
     )
     jvm_lib: Path = Field(
         _CHECKOUT / "jvm" / "lib",

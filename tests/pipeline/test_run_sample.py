@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from loanflow.broker.ports import free_port_pair
 from loanflow.workbooks.sample import write_sample
 from tests.pipeline.helpers import loanflow, pipeline_env, query, view_totals
 from tests.support.workbook_totals import workbook_totals
@@ -62,3 +63,20 @@ def test_a_run_integrates_its_own_workbooks_only(
     assert query(other, "SELECT DISTINCT source_file FROM loan_volume") == [
         (second.name,)
     ]
+
+
+def test_with_no_cluster_named_a_run_starts_and_stops_its_own_broker(
+    tmp_path: Path,
+) -> None:
+    env = pipeline_env(tmp_path / "home", "unused")
+    del env["LOANFLOW_KAFKA_BOOTSTRAP"]
+    env["LOANFLOW_KAFKA_PORT"] = str(free_port_pair())
+    files = write_sample(tmp_path / "sample")
+
+    done = loanflow("run", *files, "--db", tmp_path / "own.db", env=env)
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "embedded broker started" in done.stderr
+    assert "embedded broker stopped" in done.stderr
+    status = loanflow("kafka", "status", env=env)
+    assert status.returncode == 3, status.stdout

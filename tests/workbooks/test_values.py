@@ -41,6 +41,8 @@ def test_ope_ids_are_8_digit_text(cell: object, ope_id: str) -> None:
         ("123456789", "'123456789' is not an 8-digit OPE ID"),
         (100200.5, "'100200.5' is not an 8-digit OPE ID"),
         (-100200, "'-100200' is not an 8-digit OPE ID"),
+        # Full-width digits are digits to Python, not to Spark or SQL.
+        ("００１００２００", "'００１００２００' is not an 8-digit OPE ID"),
     ],
 )
 def test_bad_ope_ids(cell: object, reason: str) -> None:

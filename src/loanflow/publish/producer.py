@@ -26,8 +26,8 @@ from loanflow.publish.messages import (
     encode_school_row,
 )
 from loanflow.settings import Settings
+from loanflow.workbooks.isolation import IsolatedReader
 from loanflow.workbooks.model import Publication
-from loanflow.workbooks.reader import read_workbook
 
 log = logging.getLogger(__name__)
 _client_log = logging.getLogger("loanflow.publish.librdkafka")
@@ -144,11 +144,12 @@ def publish_workbooks(
     deliveries = _Deliveries()
     producer = make_producer(settings)
 
-    for path in paths:
-        outcome = _publish_file(producer, settings.topic, path, deliveries)
-        report.files.append(outcome)
-        if on_file is not None:
-            on_file(outcome)
+    with IsolatedReader() as reader:
+        for path in paths:
+            outcome = _publish_file(producer, reader, settings.topic, path, deliveries)
+            report.files.append(outcome)
+            if on_file is not None:
+                on_file(outcome)
 
     # Everything sent must be confirmed before we say anything about it.
     flush_seconds = settings.kafka_delivery_seconds + FLUSH_MARGIN_SECONDS
@@ -183,11 +184,15 @@ def publish_workbooks(
 
 
 def _publish_file(
-    producer: Producer, topic: str, path: Path, deliveries: _Deliveries
+    producer: Producer,
+    reader: IsolatedReader,
+    topic: str,
+    path: Path,
+    deliveries: _Deliveries,
 ) -> FileOutcome:
     outcome = FileOutcome(path=path)
     try:
-        workbook = read_workbook(path)
+        workbook = reader.read(path)
     except WorkbookError as error:
         outcome.error = error.reason
         log.error("%s", error)

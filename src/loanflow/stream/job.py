@@ -103,6 +103,8 @@ def run_stream(
     Raises:
         BrokerError: Kafka did not answer.
         StreamError: the query failed, or another stream holds the checkpoint.
+        KeyboardInterrupt: SIGINT or SIGTERM stopped a run that was to catch up
+            (the batches written so far stay written).
         WarehouseError: the warehouse cannot be opened or written.
     """
     started = time.monotonic()
@@ -121,8 +123,12 @@ def run_stream(
             until_caught_up,
             starting_offsets,
         )
-        _await(query, writer, prepared.path)
+        interrupted = _await(query, writer, prepared.path)
     report = writer.report(prepared.started_over, time.monotonic() - started)
+    if interrupted and until_caught_up:
+        # Not caught up: the caller must not take the warehouse as complete.
+        logger.warning("stream interrupted before it caught up: %s", report)
+        raise KeyboardInterrupt
     logger.info(
         "stream %s: batches=%d skipped=%d records=%d school_rows=%d duplicates=%d "
         "rejected=%d completed=%d seconds=%.1f",
@@ -241,9 +247,13 @@ def _start(
     return query
 
 
-def _await(query: StreamingQuery, writer: _BatchWriter, checkpoint: Path) -> None:
-    """Wait for the query to end: caught up, stopped by a signal, or failed."""
-    with _stop_on_signals(query):
+def _await(query: StreamingQuery, writer: _BatchWriter, checkpoint: Path) -> bool:
+    """Wait for the query to end: caught up, stopped by a signal, or failed.
+
+    Returns:
+        True when a signal stopped it.
+    """
+    with _stop_on_signals(query) as signals:
         try:
             query.awaitTermination()
         except StreamingQueryException as exc:
@@ -258,22 +268,28 @@ def _await(query: StreamingQuery, writer: _BatchWriter, checkpoint: Path) -> Non
         finally:
             if query.isActive:
                 query.stop()
+    return bool(signals)
 
 
 @contextmanager
-def _stop_on_signals(query: StreamingQuery) -> Iterator[None]:
+def _stop_on_signals(query: StreamingQuery) -> Iterator[list[str]]:
     """Stop the query on the first SIGINT or SIGTERM; a second acts as usual.
 
     The query is stopped from another thread: the main thread is waiting in
     ``awaitTermination``, which returns once the query has stopped.
+
+    Yields:
+        A list that receives the name of the signal that stopped the query.
     """
+    received: list[str] = []
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield received
         return
     signals = (signal.SIGINT, signal.SIGTERM)
     previous = {number: signal.getsignal(number) for number in signals}
 
     def stop(number: int, frame: FrameType | None) -> None:
+        received.append(signal.Signals(number).name)
         logger.info(
             "signal=%s: stopping the stream after the batch in progress",
             signal.Signals(number).name,
@@ -285,7 +301,7 @@ def _stop_on_signals(query: StreamingQuery) -> Iterator[None]:
     for number in signals:
         signal.signal(number, stop)
     try:
-        yield
+        yield received
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)

@@ -56,7 +56,12 @@ ORDER BY v.program, v.award_year, ifnull(v.quarter, 0), v.run_date IS NULL,
 
 _TOTALS = """
 SELECT publication_id, period, count(DISTINCT ope_id),
-    sum(loans_originated_amount), sum(disbursements_amount)
+    -- total(), not sum(): a sum past 2**63 would stop the summary with an
+    -- overflow error; a display tolerates the float's rounding past 2**53.
+    CASE WHEN count(loans_originated_amount) > 0
+        THEN CAST(total(loans_originated_amount) AS INTEGER) END,
+    CASE WHEN count(disbursements_amount) > 0
+        THEN CAST(total(disbursements_amount) AS INTEGER) END
 FROM school_volumes
 GROUP BY publication_id, period
 ORDER BY publication_id, period

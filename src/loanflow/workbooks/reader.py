@@ -105,6 +105,8 @@ def read_workbook(path: Path, *, display_name: str | None = None) -> Workbook:
     for sheet in sheets:
         summary = _read_sheet_rows(sheet, workbook, location)
         workbook.sheets.append(summary)
+    if not workbook.rows and not workbook.problems:
+        raise WorkbookError(location, "has no school rows below its 'OPE ID' header")
     logger.debug(
         "read workbook file=%s program=%s award_year=%s quarter=%s run_date=%s "
         "school_rows=%d rejected_rows=%d",
@@ -311,7 +313,8 @@ def _read_sheet_rows(
         if isinstance(read, RowProblem):
             workbook.problems.append(read)
             rejected_rows += 1
-            logger.warning(
+            # The producer reports the row to the user; this is for debugging.
+            logger.debug(
                 "row rejected file=%s sheet=%s row=%d problems=%s",
                 location.file,
                 sheet.name,

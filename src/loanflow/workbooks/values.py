@@ -17,8 +17,10 @@ Cell = str | int | float | bool | date | datetime | time | timedelta | None
 # The largest value SQLite's INTEGER (and a Kafka consumer's long) can hold.
 _INT64_MAX = 2**63 - 1
 _DASHES = frozenset({"-", "–", "—"})
-_WHOLE_NUMBER = re.compile(r"[+-]?\d+")
-_GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}(,\d{3})+")
+# ASCII digits only: Python's \d and isdigit() also take full-width and other
+# scripts' digits, which nothing downstream (Spark, SQL, BI tools) reads as such.
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+_GROUPED_NUMBER = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+")
 
 SCHOOL_TYPE_SPELLINGS: dict[str, str] = {
     "PUBLIC": "public",
@@ -91,7 +93,7 @@ def normalize_ope_id(cell: Cell) -> str:
     if is_blank(cell):
         raise CellProblem("OPE ID is blank")
     digits = _whole_number_text(cell)
-    if digits is None or not digits.isdigit() or len(digits) > 8:
+    if digits is None or not _ascii_digits(digits) or len(digits) > 8:
         raise CellProblem(f"{cell_text(cell)!r} is not an 8-digit OPE ID")
     return digits.zfill(8)
 
@@ -116,7 +118,7 @@ def normalize_zip_code(cell: Cell, *, foreign: bool) -> str | None:
     if isinstance(cell, str):
         return cell.strip()
     digits = _whole_number_text(cell)
-    if digits is None or not digits.isdigit():
+    if digits is None or not _ascii_digits(digits):
         raise CellProblem(f"{cell_text(cell)!r} is not a zip code")
     if foreign:
         return digits
@@ -185,3 +187,7 @@ def _whole_number_text(cell: Cell) -> str | None:
         if _GROUPED_NUMBER.fullmatch(text):
             return str(int(text.replace(",", "")))
     return None
+
+
+def _ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
