@@ -61,9 +61,13 @@ def build_spark(settings: Settings) -> SparkSession:
     try:
         session = builder.getOrCreate()
     except (PySparkException, Py4JError, OSError) as exc:
+        # Spark's message carries a Java stack trace: its first line says it.
+        lines = str(exc).strip().splitlines()
         raise StreamError(
-            f"Spark did not start (master={settings.spark_master}): {exc}. Check "
-            f"that `java -version` works and LOANFLOW_SPARK_MASTER is right"
+            f"Spark did not start (master={settings.spark_master}): "
+            f"{lines[0] if lines else repr(exc)}. Check that `java -version` works, "
+            f"that the master answers and LOANFLOW_SPARK_MASTER is right; "
+            f"details in {settings.home / 'spark.log'}"
         ) from exc
     logger.info(
         "spark ready: master=%s version=%s", settings.spark_master, session.version
