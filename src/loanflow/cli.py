@@ -291,7 +291,7 @@ def stream(
     console.print(
         f"{report.batches} batches written ({report.batches_skipped} replayed and "
         f"skipped): {report.records:,} records, {report.school_rows_written:,} "
-        f"school volumes new, {report.duplicates_ignored:,} already there, "
+        f"school rows new, {report.duplicates_ignored:,} already there, "
         f"{report.rejected:,} kept aside, {report.publications_completed} "
         f"publications completed, in {report.seconds:.1f} s."
     )
