@@ -18,16 +18,13 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
-
 from loanflow.broker import broker_for, ensure_topic, wait_for_cluster
-from loanflow.broker.admin import DebugLog
+from loanflow.broker.admin import end_offsets
 from loanflow.broker.jvm import java_executable, spark_connector_jars
 from loanflow.errors import BrokerError, ConfigurationError
 from loanflow.inputs import file_digest, find_workbooks
@@ -35,7 +32,7 @@ from loanflow.publish.producer import FileOutcome, PublishReport, publish_workbo
 from loanflow.settings import Settings
 from loanflow.stream.checkpoint import run_checkpoint
 from loanflow.stream.job import StreamReport, run_stream
-from loanflow.warehouse import connect, integrated_publications, summarize
+from loanflow.warehouse import connect, integrated_publications
 from loanflow.workbooks.sample import write_sample
 
 log = logging.getLogger(__name__)
@@ -92,63 +89,11 @@ def topic_end_offsets(settings: Settings) -> dict[str, dict[str, int]]:
 
     A run streams from here, so its warehouse gets this run's workbooks and not
     whatever other runs left in the topic.
-
-    Raises:
-        BrokerError: the offsets could not be had within ``kafka_ready_seconds``.
     """
-    deadline = time.monotonic() + settings.kafka_ready_seconds
-    consumer = Consumer(
-        {
-            "bootstrap.servers": settings.bootstrap,
-            "group.id": "loanflow-offsets",
-            "logger": DebugLog(),
-        }
+    ends = end_offsets(
+        settings.bootstrap, settings.topic, timeout=settings.kafka_ready_seconds
     )
-    try:
-        metadata = consumer.list_topics(settings.topic, timeout=30)
-        partitions = metadata.topics[settings.topic].partitions
-        ends = {
-            str(number): _end_offset(consumer, settings.topic, number, deadline)
-            for number in sorted(partitions)
-        }
-    finally:
-        consumer.close()
-    return {settings.topic: ends}
-
-
-# Answers of a partition that is still settling; librdkafka does not always mark
-# them retriable.
-_PASSING = frozenset(
-    {
-        KafkaError.NOT_LEADER_FOR_PARTITION,
-        KafkaError.LEADER_NOT_AVAILABLE,
-        KafkaError.UNKNOWN_TOPIC_OR_PART,
-        KafkaError._TIMED_OUT,
-    }
-)
-
-
-def _end_offset(consumer: Consumer, topic: str, partition: int, deadline: float) -> int:
-    """One partition's end offset, asked again while the answer is retriable.
-
-    A partition just created, or on a broker just restarted, answers "not
-    leader" for a moment although its metadata already names the leader.
-    """
-    while True:
-        try:
-            _, high = consumer.get_watermark_offsets(
-                TopicPartition(topic, partition), timeout=10
-            )
-            return int(high)
-        except KafkaException as error:
-            reason = error.args[0]
-            passing = reason.retriable() or reason.code() in _PASSING
-            if not passing or time.monotonic() >= deadline:
-                raise BrokerError(
-                    f"cannot read the end offset of {topic} partition {partition}: "
-                    f"{reason.str()}"
-                ) from error
-            log.debug("retrying end offset topic=%s partition=%d", topic, partition)
+    return {settings.topic: {str(number): end for number, end in ends.items()}}
 
 
 def require_cluster(settings: Settings) -> None:
@@ -294,7 +239,7 @@ def check_integrated(outcomes: list[FileOutcome], db: Path) -> None:
     not shown in ``loan_volume``. That is an error of the file, said in one line.
     """
     with closing(connect(db)) as conn:
-        held = {summary.source_sha256: summary for summary in summarize(conn)}
+        held = integrated_publications(conn)
     for outcome in outcomes:
         if outcome.publication is None or outcome.error is not None:
             continue
@@ -324,7 +269,7 @@ def split_integrated(
     fresh: list[Path] = []
     for path in inputs:
         found = integrated.get(file_digest(path) or "")
-        if found is None:
+        if found is None or not found.complete:
             fresh.append(path)
             continue
         known[path] = FileOutcome(

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from loanflow.errors import BrokerError
@@ -116,8 +116,8 @@ def ensure_topic(
             its own).
         timeout: seconds to wait for the cluster to confirm.
 
-    Returns once every partition has a leader, so that producers and consumers
-    can use the topic at once (a new topic, or one on a broker that has just
+    Returns once every partition's leader answers, so that producers and
+    consumers can use the topic at once (a new topic, or one on a broker that has just
     restarted, answers "not leader" for a moment otherwise).
 
     Returns:
@@ -126,10 +126,10 @@ def ensure_topic(
     Raises:
         BrokerError: the cluster refused or did not confirm in time.
     """
-    deadline = time.monotonic() + timeout
     admin = admin_client(bootstrap)
     created = _create_topic(admin, bootstrap, topic, partitions, timeout)
-    _await_leaders(admin, bootstrap, topic, deadline)
+    # Usable means every partition's leader answers with its end offset.
+    end_offsets(bootstrap, topic, timeout=timeout)
     return created
 
 
@@ -165,25 +165,63 @@ def _create_topic(
     return True
 
 
-def _await_leaders(
-    admin: AdminClient, bootstrap: str, topic: str, deadline: float
-) -> None:
-    """Ask for the topic's metadata until every partition names its leader."""
+# Answers of a partition that is still settling (just created, or its broker
+# just restarted); librdkafka does not always mark them retriable.
+_SETTLING = frozenset(
+    {
+        KafkaError.NOT_LEADER_FOR_PARTITION,
+        KafkaError.LEADER_NOT_AVAILABLE,
+        KafkaError.UNKNOWN_TOPIC_OR_PART,
+        KafkaError._TIMED_OUT,
+    }
+)
+
+
+def end_offsets(bootstrap: str, topic: str, *, timeout: float = 30) -> dict[int, int]:
+    """The end offset of each partition of ``topic``, once every one answers.
+
+    A partition whose metadata already names its leader can still answer "not
+    leader" for a moment; it is asked again until ``timeout`` runs out.
+
+    Raises:
+        BrokerError: a partition gave no end offset within ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "loanflow-offsets",
+            "logger": DebugLog(),
+        }
+    )
+    try:
+        metadata = consumer.list_topics(topic, timeout=timeout)
+        numbers = sorted(metadata.topics[topic].partitions)
+        return {
+            number: _end_offset(consumer, topic, number, deadline) for number in numbers
+        }
+    except KafkaException as error:
+        raise BrokerError(
+            f"cannot read the partitions of {topic} at {bootstrap}: {error}"
+        ) from error
+    finally:
+        consumer.close()
+
+
+def _end_offset(consumer: Consumer, topic: str, partition: int, deadline: float) -> int:
     while True:
         try:
-            metadata = admin.list_topics(topic, timeout=_ASK_SECONDS)
-            partitions = metadata.topics[topic].partitions
-            led = bool(partitions) and all(
-                p.leader >= 0 and p.error is None for p in partitions.values()
+            _, high = consumer.get_watermark_offsets(
+                TopicPartition(topic, partition), timeout=_ASK_SECONDS
             )
+            return int(high)
         except KafkaException as error:
-            _client_log.debug("no metadata topic=%s reason=%s", topic, error)
-            led = False
-        if led:
-            return
-        if time.monotonic() >= deadline:
-            raise BrokerError(
-                f"topic {topic} at {bootstrap} has partitions without a leader "
-                "after the deadline: is the broker healthy? (see its log, "
-                "`loanflow kafka status`)"
-            )
+            reason: KafkaError = error.args[0]
+            settling = reason.retriable() or reason.code() in _SETTLING
+            if not settling or time.monotonic() >= deadline:
+                raise BrokerError(
+                    f"cannot read the end offset of {topic} partition {partition}: "
+                    f"{reason.str()}; is the broker healthy? (`loanflow kafka "
+                    f"status`, its log)"
+                ) from error
+            _client_log.debug("settling topic=%s partition=%d", topic, partition)

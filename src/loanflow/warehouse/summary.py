@@ -134,27 +134,34 @@ def list_rejected(conn: sqlite3.Connection, limit: int = 100) -> list[KeptAside]
 
 @dataclass(frozen=True)
 class Integrated:
-    """A publication the warehouse holds whole, and its rows kept aside."""
+    """A publication as the warehouse holds it, and its rows kept aside."""
 
     publication: Publication
     school_rows: int
+    received_school_rows: int
+    complete: bool
     rejected_rows: int
 
 
 def integrated_publications(conn: sqlite3.Connection) -> dict[str, Integrated]:
-    """The complete publications, by the SHA-256 of their workbook."""
+    """Every publication, complete or not, by the SHA-256 of its workbook.
+
+    Unlike ``summarize`` it adds up no school rows, so it is cheap on a large
+    warehouse.
+    """
     rows = conn.execute(
         """
         SELECT v.program, v.award_year, v.quarter, v.run_date, v.source_file,
-            v.source_sha256, v.school_rows,
+            v.source_sha256, v.school_rows, v.received_school_rows, v.complete,
             (SELECT count(*) FROM rejected_records AS r
              WHERE r.source = 'workbook' AND r.source_sha256 = v.source_sha256)
         FROM publication_versions AS v
-        WHERE v.complete
         """
     )
     found = {}
-    for program, year, quarter, run_date, name, digest, school_rows, bad in rows:
+    for row in rows:
+        program, year, quarter, run_date, name, digest = row[:6]
+        school_rows, received, complete, rejected = row[6:]
         publication = Publication(
             program=program,
             award_year=year,
@@ -163,5 +170,7 @@ def integrated_publications(conn: sqlite3.Connection) -> dict[str, Integrated]:
             source_file=name,
             source_sha256=digest,
         )
-        found[digest] = Integrated(publication, school_rows, bad)
+        found[digest] = Integrated(
+            publication, school_rows, received, bool(complete), rejected
+        )
     return found
