@@ -114,16 +114,21 @@ def run_stream(
             prepared = prepare_checkpoint(path, conn)
         wait_for_cluster(settings.bootstrap, settings.kafka_ready_seconds)
         session = spark or build_spark(settings)
-        writer = _BatchWriter(db, prepared.checkpoint_id, on_batch)
-        query = _start(
-            session,
-            settings,
-            prepared.path,
-            writer,
-            until_caught_up,
-            starting_offsets,
-        )
-        interrupted = _await(query, writer, prepared.path)
+        try:
+            writer = _BatchWriter(db, prepared.checkpoint_id, on_batch)
+            query = _start(
+                session,
+                settings,
+                prepared.path,
+                writer,
+                until_caught_up,
+                starting_offsets,
+            )
+            interrupted = _await(query, writer, prepared.path)
+        finally:
+            if spark is None:
+                # Ours: stop Spark's JVM now rather than leave it to exit late.
+                session.stop()
     report = writer.report(prepared.started_over, time.monotonic() - started)
     if interrupted and until_caught_up:
         # Not caught up: the caller must not take the warehouse as complete.
