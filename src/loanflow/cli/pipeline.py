@@ -1,163 +1,30 @@
-"""The `loanflow` command line.
-
-Every command takes its settings from its options, then ``LOANFLOW_*``
-environment variables, then defaults (`loanflow --help` lists them). A domain
-error ends the command with one line and exit code 2 (bad setting, broker or
-Spark down) or 1 (some input was bad: the rest was integrated); `--verbose`
-adds the traceback.
-"""
+"""The pipeline commands: run, produce, stream, sample, rejected."""
 
 from __future__ import annotations
 
-import logging
-import sys
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
-from loanflow import __version__
-from loanflow.errors import ConfigurationError, LoanflowError, SkippableError
-from loanflow.logs import configure_logging
-from loanflow.settings import Settings
-
-log = logging.getLogger("loanflow")
-# Piped or redirected output is not cut to 80 columns: tables keep whole names.
-console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True, soft_wrap=True)
-
-app = typer.Typer(
-    help="Integrate U.S. federal student loan volume workbooks (FSA Title IV "
-    "reports) through Kafka and Spark into a versioned SQLite warehouse.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+from loanflow.cli.common import (
+    EXIT_BAD_INPUT,
+    BootstrapOption,
+    DbOption,
+    PortOption,
+    TopicOption,
+    app,
+    console,
+    count_of,
+    dollars,
+    domain_errors,
+    err_console,
+    progress_bar,
+    settings_from,
 )
-kafka_app = typer.Typer(help="The embedded single-node Kafka broker (KRaft).")
-app.add_typer(kafka_app, name="kafka")
-
-EXIT_BAD_INPUT = 1
-EXIT_FATAL = 2
-EXIT_NOT_RUNNING = 3
-
-_state: dict[str, Any] = {"verbose": False}
-
-# Options shared by several commands. None means "not given": the environment
-# variable or the default applies.
-DbOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        envvar="LOANFLOW_DB",
-        help="SQLite warehouse file (default: data/loanflow.db).",
-    ),
-]
-BootstrapOption = Annotated[
-    str | None,
-    typer.Option(
-        "--bootstrap-servers",
-        envvar="LOANFLOW_KAFKA_BOOTSTRAP",
-        help="Use this Kafka cluster (host:port,...) and start no broker.",
-    ),
-]
-TopicOption = Annotated[
-    str | None,
-    typer.Option(
-        "--topic",
-        envvar="LOANFLOW_TOPIC",
-        help="Kafka topic (default: loanflow.loan-volume.v1).",
-    ),
-]
-PortOption = Annotated[
-    int | None,
-    typer.Option(
-        "--kafka-port",
-        envvar="LOANFLOW_KAFKA_PORT",
-        help="Port of the embedded broker (default: 19092).",
-    ),
-]
-
-
-def _settings(**options: Any) -> Settings:
-    """Settings from CLI options (when given), then environment, then defaults."""
-    given = {name: value for name, value in options.items() if value is not None}
-    if _state.get("home") is not None:
-        given["home"] = _state["home"]
-    try:
-        return Settings(**given)
-    except ValidationError as error:
-        for problem in error.errors():
-            name = str(problem["loc"][0]) if problem["loc"] else "?"
-            err_console.print(
-                f"[bold red]error:[/] setting {name} (LOANFLOW_{name.upper()}): "
-                f"{problem['msg']}, got {problem.get('input')!r}",
-                highlight=False,
-            )
-        raise typer.Exit(EXIT_FATAL) from None
-
-
-@contextmanager
-def _domain_errors() -> Iterator[None]:
-    """Turn a loanflow error into one line and an exit code."""
-    try:
-        yield
-    except LoanflowError as error:
-        if _state["verbose"]:
-            err_console.print_exception()
-        err_console.print(f"[bold red]error:[/] {error}", highlight=False)
-        code = EXIT_BAD_INPUT if isinstance(error, SkippableError) else EXIT_FATAL
-        raise typer.Exit(code) from None
-    except KeyboardInterrupt:
-        err_console.print("interrupted")
-        raise typer.Exit(130) from None
-
-
-def _version(value: bool) -> None:
-    if value:
-        console.print(f"loanflow {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main(
-    log_level: Annotated[
-        str | None,
-        typer.Option(
-            envvar="LOANFLOW_LOG_LEVEL", help="DEBUG, INFO, WARNING or ERROR."
-        ),
-    ] = None,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Show tracebacks of errors.")
-    ] = False,
-    home: Annotated[
-        Path | None,
-        typer.Option(
-            envvar="LOANFLOW_HOME",
-            help="State folder: broker data, checkpoints (default: .loanflow).",
-        ),
-    ] = None,
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Version."),
-    ] = False,
-) -> None:
-    """Integrate U.S. federal student loan volume workbooks."""
-    configure_logging(log_level, err_console)
-    _state["verbose"] = verbose
-    _state["home"] = home
+from loanflow.errors import ConfigurationError
 
 
 @app.command()
@@ -178,10 +45,10 @@ def run(
     """Run the main job: read, publish to Kafka, stream into SQLite, summarize."""
     from loanflow.pipeline import run_pipeline
 
-    settings = _settings(
+    settings = settings_from(
         db=db, kafka_bootstrap=bootstrap_servers, topic=topic, kafka_port=kafka_port
     )
-    with _domain_errors(), _progress() as progress:
+    with domain_errors(), progress_bar() as progress:
         files = progress.add_task("publishing workbooks", total=None)
         batches = progress.add_task("streaming into SQLite", total=None, start=False)
 
@@ -221,14 +88,14 @@ def produce(
     from loanflow.pipeline import require_cluster
     from loanflow.publish.producer import publish_workbooks
 
-    settings = _settings(
+    settings = settings_from(
         kafka_bootstrap=bootstrap_servers, topic=topic, kafka_port=kafka_port
     )
-    with _domain_errors():
+    with domain_errors():
         files = find_workbooks(paths)
         require_cluster(settings)
         ensure_topic(settings.bootstrap, settings.topic, settings.topic_partitions)
-        with _progress() as progress:
+        with progress_bar() as progress:
             task = progress.add_task("publishing workbooks", total=len(files))
             report = publish_workbooks(
                 files, settings, on_file=lambda _: progress.advance(task)
@@ -273,14 +140,14 @@ def stream(
     from loanflow.pipeline import require_cluster
     from loanflow.stream.job import run_stream
 
-    settings = _settings(
+    settings = settings_from(
         db=db,
         kafka_bootstrap=bootstrap_servers,
         topic=topic,
         kafka_port=kafka_port,
         spark_master=master,
     )
-    with _domain_errors():
+    with domain_errors():
         require_cluster(settings)
         report = run_stream(
             settings,
@@ -307,9 +174,9 @@ def sample(
     """Write a small generated sample of workbooks in the real layouts."""
     from loanflow.workbooks.sample import write_sample
 
-    settings = _settings()
+    settings = settings_from()
     target = folder or settings.inbox
-    with _domain_errors():
+    with domain_errors():
         target.mkdir(parents=True, exist_ok=True)
         written = write_sample(target)
     for path in written:
@@ -329,8 +196,8 @@ def rejected(
     """
     from loanflow.warehouse import connect, list_rejected
 
-    settings = _settings(db=db)
-    with _domain_errors():
+    settings = settings_from(db=db)
+    with domain_errors():
         if not settings.db.is_file():
             raise ConfigurationError(
                 f"no warehouse at {settings.db}: name one with --db or LOANFLOW_DB"
@@ -355,65 +222,6 @@ def rejected(
             record.reasons,
         )
     console.print(table)
-
-
-@kafka_app.command("start")
-def kafka_start(port: PortOption = None) -> None:
-    """Start the embedded broker (it keeps running until `loanflow kafka stop`)."""
-    from loanflow.broker import EmbeddedBroker
-    from loanflow.pipeline import RUN_STARTED_MARK
-
-    settings = _settings(kafka_port=port)
-    with _domain_errors():
-        started = EmbeddedBroker(settings).start()
-    # Started by hand: no `loanflow run` stops it when it ends.
-    (settings.home / "kafka" / RUN_STARTED_MARK).unlink(missing_ok=True)
-    word = "started" if started else "already running"
-    console.print(f"Kafka {word} at {settings.embedded_bootstrap}")
-
-
-@kafka_app.command("stop")
-def kafka_stop(port: PortOption = None) -> None:
-    """Stop the embedded broker."""
-    from loanflow.broker import EmbeddedBroker
-    from loanflow.pipeline import RUN_STARTED_MARK
-
-    settings = _settings(kafka_port=port)
-    with _domain_errors():
-        stopped = EmbeddedBroker(settings).stop()
-    (settings.home / "kafka" / RUN_STARTED_MARK).unlink(missing_ok=True)
-    console.print("Kafka stopped" if stopped else "Kafka was not running")
-
-
-@kafka_app.command("status")
-def kafka_status(port: PortOption = None) -> None:
-    """Say whether the embedded broker runs; exit code 3 when it does not."""
-    from loanflow.broker import EmbeddedBroker
-
-    settings = _settings(kafka_port=port)
-    with _domain_errors():
-        status = EmbeddedBroker(settings).status()
-    if status.running:
-        answer = "answers" if status.answering else "does not answer yet"
-        console.print(
-            f"Kafka runs at {status.bootstrap} (pid {status.pid}) and {answer}; "
-            f"data {status.data_dir}, log {status.log_file}"
-        )
-        return
-    console.print(f"Kafka is not running at {status.bootstrap}; data {status.data_dir}")
-    raise typer.Exit(EXIT_NOT_RUNNING)
-
-
-def _progress() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    )
 
 
 def _print_files(outcomes: list[Any]) -> None:
@@ -456,13 +264,9 @@ def _status(outcome: Any) -> str:
     status = "already in the warehouse" if outcome.already_integrated else "ok"
     if outcome.rejected_rows:
         status = (
-            f"[yellow]{status}, {_count(outcome.rejected_rows, 'row')} kept aside[/]"
+            f"[yellow]{status}, {count_of(outcome.rejected_rows, 'row')} kept aside[/]"
         )
     return status
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _print_warehouse(db: Path, digests: set[str]) -> None:
@@ -502,20 +306,16 @@ def _print_warehouse(db: Path, digests: set[str]) -> None:
                 state,
                 totals.period,
                 f"{totals.schools:,}",
-                _dollars(totals.loans_originated_amount),
-                _dollars(totals.disbursements_amount),
+                dollars(totals.loans_originated_amount),
+                dollars(totals.disbursements_amount),
             )
     console.print(table)
     console.print(
-        f"loan_volume: {_count(volume_rows, 'row')}, {_count(reports, 'report')} "
+        f"loan_volume: {count_of(volume_rows, 'row')}, {count_of(reports, 'report')} "
         f"(the latest publication of each); "
-        f"{_count(len(publications), 'publication')} kept; "
-        f"{_count(sum(kept_aside.values()), 'record')} kept aside."
+        f"{count_of(len(publications), 'publication')} kept; "
+        f"{count_of(sum(kept_aside.values()), 'record')} kept aside."
     )
-
-
-def _dollars(amount: int | None) -> str:
-    return "-" if amount is None else f"{amount:,}"
 
 
 def _finish(report: Any) -> None:
@@ -535,7 +335,3 @@ def _finish(report: Any) -> None:
             f"[bold red]{report.failed} messages were not confirmed by Kafka[/]."
         )
     raise typer.Exit(EXIT_BAD_INPUT)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())

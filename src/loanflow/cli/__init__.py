@@ -1,0 +1,16 @@
+"""The `loanflow` command line.
+
+Every command takes its settings from its options, then ``LOANFLOW_*``
+environment variables, then defaults (`loanflow --help` lists them). A domain
+error ends the command with one line and exit code 2 (bad setting, broker or
+Spark down) or 1 (some input was bad: the rest was integrated); `--verbose`
+adds the traceback.
+
+Each module of this package registers its commands on ``app`` when imported;
+importing them here builds the whole command line.
+"""
+
+from loanflow.cli import kafka, pipeline  # noqa: F401  (registers commands)
+from loanflow.cli.common import app
+
+__all__ = ["app"]
