@@ -6,15 +6,19 @@ PY_OK  := $(VENV)/.installed
 JVM_OK := jvm/lib/.resolved
 ARGS   ?=
 
-.PHONY: run test install jvm lint typecheck unit format clean
+.PHONY: run test install jvm lint typecheck unit format clean chromium
 
 run: install
 	$(BIN)/loanflow run $(ARGS)
 
-test: install lint typecheck
+test: install lint typecheck chromium
 	$(BIN)/pytest
 
 install: $(PY_OK) $(JVM_OK)
+
+# The dashboard's browser tests drive the system's Chromium (Debian package).
+chromium:
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
 jvm: $(JVM_OK)
 
@@ -24,7 +28,7 @@ $(PY_OK): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
-$(JVM_OK): jvm/pom.xml jvm/kafka/pom.xml jvm/spark/pom.xml
+$(JVM_OK): jvm/pom.xml jvm/kafka/pom.xml jvm/spark/pom.xml jvm/hadoop/pom.xml
 	rm -rf jvm/lib
 	mvn -q -B -Dstyle.color=never -f jvm/pom.xml package
 	touch $@

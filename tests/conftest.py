@@ -7,12 +7,15 @@ starts on free ports and stops at its end. Every test gets its own topic.
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -89,3 +92,87 @@ def settings_factory(
         return Settings(**(fields | overrides))
 
     return make
+
+
+@dataclass(frozen=True)
+class HdfsCluster:
+    """An HDFS that answers on WebHDFS, for tests that read sources from it.
+
+    Attributes:
+        webhdfs_uri: ``webhdfs://host:httpport`` of the NameNode.
+        hdfs_uri: ``hdfs://host:rpcport``, None when an existing cluster is used
+            without ``LOANFLOW_TEST_HDFS``.
+        user: an HDFS user who may write (the superuser of a local cluster).
+        http_port: the NameNode's HTTP port (``Settings.hdfs_http_port``).
+    """
+
+    webhdfs_uri: str
+    hdfs_uri: str | None
+    user: str
+    http_port: int
+
+    def filesystem(self, user: str | None = None) -> Any:
+        """fsspec's WebHDFS file system of this cluster, as ``user``."""
+        import fsspec
+
+        parts = urlsplit(self.webhdfs_uri)
+        return fsspec.filesystem(
+            "webhdfs",
+            host=parts.hostname,
+            port=parts.port,
+            user=user or self.user,
+            skip_instance_cache=True,
+        )
+
+    def put(self, local: Path, remote_path: str) -> str:
+        """Upload ``local`` to ``remote_path`` (folders made); its webhdfs URI."""
+        fs = self.filesystem()
+        fs.makedirs(remote_path.rsplit("/", 1)[0] or "/", exist_ok=True)
+        fs.put_file(str(local), remote_path)
+        return f"{self.webhdfs_uri}{remote_path}"
+
+    def folder(self, request: pytest.FixtureRequest) -> str:
+        """A fresh folder path for one test, e.g. ``/tests/test_x-1a2b3c4d``."""
+        test = re.sub(r"[^A-Za-z0-9._-]", "-", request.node.name)[:80]
+        return f"/tests/{test}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def hdfs_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HdfsCluster]:
+    """A real HDFS for the session.
+
+    ``LOANFLOW_TEST_WEBHDFS`` (``webhdfs://host:port``) names an existing cluster
+    (with ``LOANFLOW_TEST_HDFS`` for its ``hdfs://host:rpcport`` and
+    ``LOANFLOW_TEST_HDFS_USER`` for a user who may write); otherwise the local
+    HDFS of ``loanflow hdfs`` runs on free ports, its state in a temporary folder.
+    """
+    from loanflow.hdfs import LocalHdfs
+
+    named = os.environ.get("LOANFLOW_TEST_WEBHDFS")
+    if named:
+        port = urlsplit(named).port or 9870
+        yield HdfsCluster(
+            webhdfs_uri=named.rstrip("/"),
+            hdfs_uri=os.environ.get("LOANFLOW_TEST_HDFS"),
+            user=os.environ.get("LOANFLOW_TEST_HDFS_USER") or getpass.getuser(),
+            http_port=port,
+        )
+        return
+
+    rpc_port = free_port_pair()
+    settings = Settings(
+        home=tmp_path_factory.mktemp("hdfs-home"),
+        hdfs_port=rpc_port,
+        hdfs_http_port=rpc_port + 1,
+    )
+    local = LocalHdfs(settings)
+    local.start()
+    try:
+        yield HdfsCluster(
+            webhdfs_uri=local.webhdfs_uri,
+            hdfs_uri=local.hdfs_uri,
+            user=local.superuser,
+            http_port=settings.hdfs_http_port,
+        )
+    finally:
+        local.stop()

@@ -46,6 +46,46 @@ class WarehouseError(FatalError):
     """The SQLite warehouse cannot be opened or migrated."""
 
 
+class HdfsError(FatalError):
+    """The local HDFS (`loanflow hdfs`) could not be started, reached or stopped."""
+
+
+class SourceError(ConfigurationError):
+    """A source (a folder, glob or URI) cannot be listed; nothing was read.
+
+    Attributes:
+        uri: the source as the user named it.
+        user: the HDFS user it was listed as, None for a local source.
+        reason: what is wrong and what to do.
+    """
+
+    def __init__(self, uri: str, reason: str, user: str | None = None) -> None:
+        self.uri = uri
+        self.user = user
+        self.reason = reason
+        as_user = f" (HDFS user '{user}')" if user is not None else ""
+        super().__init__(f"{uri}{as_user}: {reason}")
+
+
+class SourceReadError(SkippableError, OSError):
+    """One file of a source cannot be copied or read; the other files go on.
+
+    It is an ``OSError`` too, like the failure to read a local file.
+
+    Attributes:
+        uri: the file.
+        user: the HDFS user it was read as, None for a local file.
+        reason: what is wrong and what to do.
+    """
+
+    def __init__(self, uri: str, reason: str, user: str | None = None) -> None:
+        self.uri = uri
+        self.user = user
+        self.reason = reason
+        as_user = f" (HDFS user '{user}')" if user is not None else ""
+        super().__init__(f"{uri}{as_user}: {reason}")
+
+
 @dataclass(frozen=True)
 class Location:
     """Where in a workbook something is: file, sheet, 1-based row, column header."""

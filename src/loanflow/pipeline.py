@@ -18,21 +18,23 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from loanflow.broker import broker_for, ensure_topic, wait_for_cluster
 from loanflow.broker.admin import end_offsets
 from loanflow.broker.jvm import java_executable, spark_connector_jars
-from loanflow.errors import BrokerError, ConfigurationError
-from loanflow.inputs import file_digest, find_workbooks
+from loanflow.errors import BrokerError, ConfigurationError, SourceReadError
+from loanflow.inputs import file_digest
 from loanflow.publish.producer import FileOutcome, PublishReport, publish_workbooks
 from loanflow.settings import Settings
+from loanflow.sources import SourceFile, find_sources, local_copy
 from loanflow.stream.checkpoint import run_checkpoint
 from loanflow.stream.job import StreamReport, run_stream
 from loanflow.warehouse import connect, integrated_publications
+from loanflow.watch.ingest_log import record_run
 from loanflow.workbooks.sample import write_sample
 
 log = logging.getLogger(__name__)
@@ -57,14 +59,24 @@ class PipelineReport:
         return self.published.ok
 
 
-def resolve_inputs(paths: list[Path], settings: Settings) -> tuple[list[Path], bool]:
+def resolve_inputs(
+    paths: Sequence[str | Path], settings: Settings
+) -> tuple[list[SourceFile], bool]:
     """The workbooks to read: ``paths``, else the inbox, else a fresh sample there.
+
+    Args:
+        paths: local files, folders or globs, or URIs (``hdfs://``,
+            ``webhdfs://``) of any of them.
 
     Returns:
         The files, and whether a sample was written into the inbox.
+
+    Raises:
+        ConfigurationError: a source does not exist or cannot be listed
+            (``SourceError``), or holds no workbook.
     """
     if paths:
-        found = find_workbooks(paths)
+        found = find_sources(paths, settings)
         if not found:
             raise ConfigurationError(
                 f"no workbooks (*.xls, *.xlsx, *.xlsm) in "
@@ -72,7 +84,7 @@ def resolve_inputs(paths: list[Path], settings: Settings) -> tuple[list[Path], b
             )
         return found, False
     settings.inbox.mkdir(parents=True, exist_ok=True)
-    found = find_workbooks([settings.inbox])
+    found = find_sources([settings.inbox], settings)
     if found:
         return found, False
     written = write_sample(settings.inbox)
@@ -81,7 +93,39 @@ def resolve_inputs(paths: list[Path], settings: Settings) -> tuple[list[Path], b
         settings.inbox,
         len(written),
     )
-    return find_workbooks([settings.inbox]), True
+    return find_sources([settings.inbox], settings), True
+
+
+def fetch_sources(
+    sources: list[SourceFile], settings: Settings, copies: ExitStack
+) -> tuple[list[Path], dict[Path, str], list[FileOutcome]]:
+    """Local paths to read the sources from, copying remote files once.
+
+    A remote file is copied to a temporary file that lives as long as
+    ``copies``; its digest and its reading both use that copy.
+
+    Returns:
+        The local paths in source order, the URI of each copied path, and an
+        outcome with the error of each remote file that could not be copied.
+    """
+    paths: list[Path] = []
+    uris: dict[Path, str] = {}
+    unreadable: list[FileOutcome] = []
+    for source in sources:
+        try:
+            path = copies.enter_context(local_copy(source, settings))
+        except SourceReadError as error:
+            log.error("%s", error)
+            unreadable.append(
+                FileOutcome(
+                    path=Path(source.name), error=str(error), source_uri=source.uri
+                )
+            )
+            continue
+        paths.append(path)
+        if not source.is_local:
+            uris[path] = source.uri
+    return paths, uris, unreadable
 
 
 def topic_end_offsets(settings: Settings) -> dict[str, dict[str, int]]:
@@ -170,7 +214,7 @@ def _flock(path: Path, operation: int) -> Iterator[bool]:
 
 
 def run_pipeline(
-    paths: list[Path],
+    paths: Sequence[str | Path],
     settings: Settings,
     *,
     on_file: Callable[[FileOutcome], None] | None = None,
@@ -179,7 +223,8 @@ def run_pipeline(
     """Integrate workbooks into ``settings.db`` through Kafka and Spark.
 
     Args:
-        paths: workbooks or folders; empty means the inbox.
+        paths: workbooks, folders or globs, local or as URIs (``hdfs://``,
+            ``webhdfs://``); empty means the inbox.
         settings: where everything is.
         on_file: progress callback after each file is published.
         on_batch: progress callback after each micro-batch is written.
@@ -189,12 +234,38 @@ def run_pipeline(
             connector's version differs from PySpark's.
         BrokerError: Kafka could not be started or reached.
         StreamError: the Spark job failed.
+        SourceError: a source cannot be listed.
     """
     # Refuse early, before anything is published, if the JVM side is not right.
     java_executable()
     spark_connector_jars(settings)
 
-    inputs, wrote_sample = resolve_inputs(paths, settings)
+    sources, wrote_sample = resolve_inputs(paths, settings)
+    with ExitStack() as copies:
+        inputs, source_uris, unreadable = fetch_sources(sources, settings, copies)
+        report = _run_inputs(
+            inputs, source_uris, wrote_sample, settings, on_file, on_batch
+        )
+    # A remote file that could not be copied is reported like an unreadable one.
+    report.published.files = unreadable + report.published.files
+    with closing(connect(settings.db)) as conn:
+        record_run(
+            conn,
+            sources,
+            report.published.files,
+            delivery_failed=report.published.failed > 0,
+        )
+    return report
+
+
+def _run_inputs(
+    inputs: list[Path],
+    source_uris: dict[Path, str],
+    wrote_sample: bool,
+    settings: Settings,
+    on_file: Callable[[FileOutcome], None] | None,
+    on_batch: Callable[..., None] | None,
+) -> PipelineReport:
     known, fresh = split_integrated(inputs, settings.db)
     if not fresh:
         log.info("every workbook is in the warehouse already: nothing to publish")
@@ -210,7 +281,9 @@ def run_pipeline(
         ensure_topic(settings.bootstrap, settings.topic, settings.topic_partitions)
         starting_offsets = topic_end_offsets(settings)
 
-        published = publish_workbooks(fresh, settings, on_file=on_file)
+        published = publish_workbooks(
+            fresh, settings, on_file=on_file, source_uris=source_uris
+        )
         with run_checkpoint(settings.home / "checkpoints" / "runs") as checkpoint:
             streamed = run_stream(
                 settings,

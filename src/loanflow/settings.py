@@ -6,6 +6,7 @@ Every field can be set through ``LOANFLOW_<FIELD>`` (for example
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 from pathlib import Path
 
@@ -53,6 +54,11 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(
         3, gt=0, description="Partitions when loanflow creates it."
     )
+    dead_letter_topic: str | None = Field(
+        None,
+        description="Topic that also receives every record set aside (rows and "
+        "files the reader refused). Unset: <topic>.dead-letter.",
+    )
     spark_master: str = Field(
         "local[2]", description="Spark master URL (local[N], spark://…, yarn)."
     )
@@ -64,9 +70,40 @@ class Settings(BaseSettings):
         gt=0,
         description="Interval between micro-batches when the job keeps running.",
     )
+    watch_poll_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="Interval between two listings of the sources by "
+        "`loanflow watch`; a file is taken once two listings agree.",
+    )
     jvm_lib: Path = Field(
         _CHECKOUT / "jvm" / "lib",
         description="Jars resolved by `make jvm` (kafka/ and spark/ below it).",
+    )
+    hdfs_user: str = Field(
+        default_factory=getpass.getuser,
+        min_length=1,
+        description="HDFS user that reads and writes hdfs:// and webhdfs:// "
+        "sources (default: the OS user).",
+    )
+    hdfs_port: int = Field(
+        19820,
+        gt=0,
+        lt=65536,
+        description="RPC port of the local HDFS NameNode (`loanflow hdfs start`).",
+    )
+    hdfs_http_port: int = Field(
+        19870,
+        gt=0,
+        lt=65536,
+        description="HTTP (WebHDFS) port of the NameNode: of the local HDFS, and "
+        "the port hdfs://host:rpcport/ URIs are read through.",
+    )
+    hdfs_heap: str = Field(
+        "256m", description="JVM heap of each local HDFS process (NameNode, DataNode)."
+    )
+    hdfs_ready_seconds: float = Field(
+        90.0, gt=0, description="How long to wait for the local HDFS to be ready."
     )
 
     def checkpoint_dir(self, db: Path | None = None) -> Path:
@@ -82,6 +119,11 @@ class Settings(BaseSettings):
     def embedded_bootstrap(self) -> str:
         """Bootstrap address of the broker loanflow starts itself."""
         return f"localhost:{self.kafka_port}"
+
+    @property
+    def dead_letter(self) -> str:
+        """The dead-letter topic: the named one, else ``<topic>.dead-letter``."""
+        return self.dead_letter_topic or f"{self.topic}.dead-letter"
 
     @property
     def bootstrap(self) -> str:

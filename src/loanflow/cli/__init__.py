@@ -10,7 +10,20 @@ Each module of this package registers its commands on ``app`` when imported;
 importing them here builds the whole command line.
 """
 
-from loanflow.cli import kafka, pipeline  # noqa: F401  (registers commands)
+# Imported to register their commands.
+from loanflow.cli import (  # noqa: F401
+    dashboard,
+    export,
+    files,
+    hdfs,
+    kafka,
+    pipeline,
+    quality,
+    schools,
+    status,
+    versions,
+    watch,
+)
 from loanflow.cli.common import app
 
 __all__ = ["app"]

@@ -24,16 +24,18 @@ from loanflow.cli.common import (
     progress_bar,
     settings_from,
 )
+from loanflow.cli.quality import print_quality_line
 from loanflow.errors import ConfigurationError
 
 
 @app.command()
 def run(
     paths: Annotated[
-        list[Path] | None,
+        list[str] | None,
         typer.Argument(
-            help="Workbooks or folders. None: the inbox (data/inbox), where a "
-            "generated sample is written first when it is empty.",
+            help="Workbooks, folders or globs, local or as hdfs:// or webhdfs:// "
+            "URIs. None: the inbox (data/inbox), where a generated sample is "
+            "written first when it is empty.",
             show_default=False,
         ),
     ] = None,
@@ -68,38 +70,51 @@ def run(
             f"sample there (`loanflow sample`) and integrated it."
         )
     _print_files(report.published.files)
-    _print_warehouse(
-        settings.db,
-        {f.publication.source_sha256 for f in report.published.files if f.publication},
-    )
+    digests = {
+        f.publication.source_sha256 for f in report.published.files if f.publication
+    }
+    _print_warehouse(settings.db, digests)
+    print_quality_line(settings.db, digests)
     _finish(report.published)
 
 
 @app.command()
 def produce(
-    paths: Annotated[list[Path], typer.Argument(help="Workbooks or folders.")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Workbooks, folders or globs, local or as hdfs:// or webhdfs:// URIs."
+        ),
+    ],
     bootstrap_servers: BootstrapOption = None,
     topic: TopicOption = None,
     kafka_port: PortOption = None,
 ) -> None:
     """Publish workbooks' records to Kafka; every record confirmed."""
+    from contextlib import ExitStack
+
     from loanflow.broker import ensure_topic
-    from loanflow.inputs import find_workbooks
-    from loanflow.pipeline import require_cluster
+    from loanflow.pipeline import fetch_sources, require_cluster
     from loanflow.publish.producer import publish_workbooks
+    from loanflow.sources import find_sources
 
     settings = settings_from(
         kafka_bootstrap=bootstrap_servers, topic=topic, kafka_port=kafka_port
     )
     with domain_errors():
-        files = find_workbooks(paths)
+        sources = find_sources(paths, settings)
         require_cluster(settings)
         ensure_topic(settings.bootstrap, settings.topic, settings.topic_partitions)
-        with progress_bar() as progress:
-            task = progress.add_task("publishing workbooks", total=len(files))
+        with progress_bar() as progress, ExitStack() as copies:
+            task = progress.add_task("publishing workbooks", total=len(sources))
+            files, uris, unreadable = fetch_sources(sources, settings, copies)
             report = publish_workbooks(
-                files, settings, on_file=lambda _: progress.advance(task)
+                files,
+                settings,
+                on_file=lambda _: progress.advance(task),
+                source_uris=uris,
             )
+        report.files = unreadable + report.files
     _print_files(report.files)
     console.print(
         f"{report.delivered} of {report.sent} messages confirmed by Kafka "

@@ -5,7 +5,8 @@ Every message value is a UTF-8 JSON object with ``schema_version`` and ``kind``:
 - ``school_row``: one school's line on one sheet of one publication, with one
   entry per loan type in ``volumes``. ``publication.school_rows`` is how many
   ``school_row`` messages the publication has in all, so the warehouse knows
-  when it holds the whole publication.
+  when it holds the whole publication. ``publication.source_uri`` (optional:
+  absent or null means unknown) says where the workbook was read.
 - ``rejected``: input kept aside: a row that failed validation, or a whole
   workbook that could not be read (``sheet`` and ``row`` null).
 
@@ -25,8 +26,10 @@ KIND_SCHOOL_ROW = "school_row"
 KIND_REJECTED = "rejected"
 
 
-def _publication_fields(publication: Publication, school_rows: int) -> dict[str, Any]:
-    return {
+def _publication_fields(
+    publication: Publication, school_rows: int, source_uri: str | None
+) -> dict[str, Any]:
+    fields: dict[str, Any] = {
         "program": publication.program,
         "award_year": publication.award_year,
         "quarter": publication.quarter,
@@ -35,6 +38,10 @@ def _publication_fields(publication: Publication, school_rows: int) -> dict[str,
         "source_sha256": publication.source_sha256,
         "school_rows": school_rows,
     }
+    # Optional in schema v1: left out when unknown, as older producers do.
+    if source_uri is not None:
+        fields["source_uri"] = source_uri
+    return fields
 
 
 def school_row_key(publication: Publication, row: SchoolRow) -> str:
@@ -47,7 +54,10 @@ def school_row_key(publication: Publication, row: SchoolRow) -> str:
 
 
 def encode_school_row(
-    publication: Publication, row: SchoolRow, school_rows: int
+    publication: Publication,
+    row: SchoolRow,
+    school_rows: int,
+    source_uri: str | None = None,
 ) -> tuple[bytes, bytes]:
     """Key and value of a ``school_row`` message.
 
@@ -55,11 +65,13 @@ def encode_school_row(
         publication: the workbook's publication.
         row: the school row.
         school_rows: how many school rows the publication has in all.
+        source_uri: where the workbook was read (an absolute path or a URI
+            such as ``hdfs://...``); None leaves the field out.
     """
     value = {
         "schema_version": SCHEMA_VERSION,
         "kind": KIND_SCHOOL_ROW,
-        "publication": _publication_fields(publication, school_rows),
+        "publication": _publication_fields(publication, school_rows, source_uri),
         "period": row.period,
         "sheet": row.sheet,
         "row": row.row,

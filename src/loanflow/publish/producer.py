@@ -3,21 +3,24 @@
 ``publish_workbooks`` reads each workbook, sends one ``school_row`` message per
 school row and one ``rejected`` message per row (or whole file) kept aside, and
 waits for the broker to confirm every message. A file that cannot be read is
-reported and the others go on.
+reported and the others go on. Every ``rejected`` message also goes to the
+dead-letter topic (``Settings.dead_letter``), with the same key and value.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
-from loanflow.broker.admin import DebugLog
+from loanflow.broker.admin import DebugLog, ensure_topic
 from loanflow.errors import DeliveryError, WorkbookError
 from loanflow.inputs import file_digest
 from loanflow.publish.messages import (
@@ -25,6 +28,7 @@ from loanflow.publish.messages import (
     encode_rejected_row,
     encode_school_row,
 )
+from loanflow.quality.checks import structural_check
 from loanflow.settings import Settings
 from loanflow.workbooks.isolation import IsolatedReader
 from loanflow.workbooks.model import Publication
@@ -49,6 +53,8 @@ class FileOutcome:
         problems: one line per rejected row, naming sheet, row and columns.
         already_integrated: the warehouse held this very workbook whole, so it
             was not published again (``loanflow run``).
+        source_uri: where the workbook was read, as its messages say: the
+            absolute path of a local file, or the URI given for it.
     """
 
     path: Path
@@ -58,6 +64,12 @@ class FileOutcome:
     error: str | None = None
     problems: list[str] = field(default_factory=list)
     already_integrated: bool = False
+    source_uri: str | None = None
+    # (key, value, check names) of the rejected messages, for the dead-letter
+    # topic; emptied once they are sent there.
+    dead_letters: list[tuple[bytes, bytes, tuple[str, ...]]] = field(
+        default_factory=list
+    )
 
     @property
     def ok(self) -> bool:
@@ -74,6 +86,7 @@ class PublishReport:
     delivered: int = 0
     failed: int = 0
     seconds: float = 0.0
+    dead_lettered: int = 0
 
     @property
     def ok(self) -> bool:
@@ -125,6 +138,8 @@ def publish_workbooks(
     settings: Settings,
     *,
     on_file: Callable[[FileOutcome], None] | None = None,
+    source_uris: Mapping[Path, str] | None = None,
+    reader: IsolatedReader | None = None,
 ) -> PublishReport:
     """Read workbooks and publish their records to ``settings.topic``.
 
@@ -132,6 +147,11 @@ def publish_workbooks(
         paths: workbook files.
         settings: bootstrap servers and topic.
         on_file: called after each file is sent, for progress displays.
+        source_uris: where a file really comes from when ``paths`` holds a
+            local copy (``hdfs://...``); other files are named by their
+            absolute path. Stored on the publication in the warehouse.
+        reader: a reader to use (`loanflow watch` keeps one); by default one
+            is started for this call and stopped at its end.
 
     Returns:
         What was read, sent and confirmed, file by file.
@@ -143,10 +163,16 @@ def publish_workbooks(
     report = PublishReport()
     deliveries = _Deliveries()
     producer = make_producer(settings)
+    dead_letters = _DeadLetters(producer, settings, deliveries)
 
-    with IsolatedReader() as reader:
+    with nullcontext(reader) if reader else IsolatedReader() as reader:
         for path in paths:
-            outcome = _publish_file(producer, reader, settings.topic, path, deliveries)
+            source_uri = (source_uris or {}).get(path) or os.path.abspath(path)
+            outcome = _publish_file(
+                producer, reader, settings.topic, path, deliveries, source_uri
+            )
+            dead_letters.send_rejects(outcome.dead_letters)
+            outcome.dead_letters = []
             report.files.append(outcome)
             if on_file is not None:
                 on_file(outcome)
@@ -158,6 +184,7 @@ def publish_workbooks(
     report.delivered = deliveries.delivered
     report.failed = deliveries.failed + in_flight
     report.seconds = time.monotonic() - started
+    report.dead_lettered = dead_letters.sent
     if in_flight:
         log.error(
             "not confirmed after %.0f s: %d messages topic=%s bootstrap=%s",
@@ -189,8 +216,9 @@ def _publish_file(
     topic: str,
     path: Path,
     deliveries: _Deliveries,
+    source_uri: str,
 ) -> FileOutcome:
-    outcome = FileOutcome(path=path)
+    outcome = FileOutcome(path=path, source_uri=source_uri)
     try:
         workbook = reader.read(path)
     except WorkbookError as error:
@@ -204,12 +232,13 @@ def _publish_file(
             row=error.location.row,
         )
         _send(producer, topic, key, value, deliveries)
+        outcome.dead_letters.append((key, value, ("unreadable_workbook",)))
         return outcome
 
     publication = workbook.publication
     outcome.publication = publication
     for row in workbook.rows:
-        key, value = encode_school_row(publication, row, len(workbook.rows))
+        key, value = encode_school_row(publication, row, len(workbook.rows), source_uri)
         _send(producer, topic, key, value, deliveries)
     for problem in workbook.problems:
         line = "; ".join(f"column '{col}': {why}" for col, why in problem.problems)
@@ -223,6 +252,8 @@ def _publish_file(
         )
         key, value = encode_rejected_row(publication, problem)
         _send(producer, topic, key, value, deliveries)
+        checks = tuple(dict.fromkeys(structural_check(c) for c, _ in problem.problems))
+        outcome.dead_letters.append((key, value, checks))
     outcome.school_rows = len(workbook.rows)
     outcome.rejected_rows = len(workbook.problems)
     log.info(
@@ -237,12 +268,56 @@ def _publish_file(
     return outcome
 
 
+class _DeadLetters:
+    """Sends copies of ``rejected`` messages to the dead-letter topic.
+
+    The topic is created the first time something is set aside, so a run with
+    nothing to set aside leaves no empty topic behind.
+    """
+
+    def __init__(
+        self, producer: Producer, settings: Settings, deliveries: _Deliveries
+    ) -> None:
+        self.producer = producer
+        self.settings = settings
+        self.deliveries = deliveries
+        self.sent = 0
+
+    def send_rejects(self, rejects: list[tuple[bytes, bytes, tuple[str, ...]]]) -> None:
+        """Send each ``(key, value, check names)`` with its headers."""
+        if not rejects:
+            return
+        topic = self.settings.dead_letter
+        if self.sent == 0:
+            ensure_topic(
+                self.settings.bootstrap,
+                topic,
+                self.settings.topic_partitions,
+                timeout=self.settings.kafka_ready_seconds,
+            )
+        for key, value, checks in rejects:
+            headers: list[tuple[str, str | bytes | None]] = [
+                ("loanflow.source_topic", self.settings.topic.encode()),
+                ("loanflow.checks", ",".join(checks).encode()),
+            ]
+            _send(self.producer, topic, key, value, self.deliveries, headers)
+            self.sent += 1
+        log.info("set aside to dead-letter topic=%s records=%d", topic, len(rejects))
+
+
 def _send(
-    producer: Producer, topic: str, key: bytes, value: bytes, deliveries: _Deliveries
+    producer: Producer,
+    topic: str,
+    key: bytes,
+    value: bytes,
+    deliveries: _Deliveries,
+    headers: list[tuple[str, str | bytes | None]] | None = None,
 ) -> None:
     while True:
         try:
-            producer.produce(topic, value=value, key=key, on_delivery=deliveries)
+            producer.produce(
+                topic, value=value, key=key, headers=headers, on_delivery=deliveries
+            )
         except BufferError:
             # The local queue is full: serve delivery reports until room frees up.
             producer.poll(1.0)

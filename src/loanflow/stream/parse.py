@@ -149,6 +149,7 @@ def _school_row_record(message: Row, origin: KafkaOrigin) -> SchoolRowRecord:
             ),
         ),
         origin=origin,
+        source_uri=publication["source_uri"],
     )
 
 

@@ -22,6 +22,9 @@ from pyspark.sql.types import (
     StructType,
 )
 
+# Field metadata: the field may be absent from a message.
+OPTIONAL = "loanflow_optional"
+
 
 def _text(name: str, nullable: bool = False) -> StructField:
     return StructField(name, StringType(), nullable)
@@ -29,6 +32,11 @@ def _text(name: str, nullable: bool = False) -> StructField:
 
 def _integer(name: str, nullable: bool = False) -> StructField:
     return StructField(name, LongType(), nullable)
+
+
+def _optional_text(name: str) -> StructField:
+    """A text field a message may leave out (absent or null: unknown)."""
+    return StructField(name, StringType(), True, metadata={OPTIONAL: True})
 
 
 ENVELOPE = StructType([_integer("schema_version"), _text("kind")])
@@ -42,6 +50,7 @@ PUBLICATION = StructType(
         _text("source_file"),
         _text("source_sha256"),
         _integer("school_rows"),
+        _optional_text("source_uri"),
     ]
 )
 
@@ -142,7 +151,8 @@ def shape_problems(schema: StructType, message: Column) -> Column:
 
     Args:
         schema: the expected object; a field that is not nullable must not be
-            null. Every field must be present; extra fields are allowed.
+            null. Every field must be present unless its metadata marks it
+            ``OPTIONAL``; extra fields are allowed.
         message: the parsed message as VARIANT.
 
     Returns:
@@ -161,6 +171,7 @@ def _object_problems(schema: StructType, value: Column, path: Column | None) -> 
             if path is None
             else F.concat(path, F.lit(f".{field.name}")),
             nullable=field.nullable,
+            optional=bool(field.metadata.get(OPTIONAL)),
         )
         for field in schema.fields
     ]
@@ -168,7 +179,12 @@ def _object_problems(schema: StructType, value: Column, path: Column | None) -> 
 
 
 def _value_problems(
-    expected: DataType, value: Column, path: Column, *, nullable: bool
+    expected: DataType,
+    value: Column,
+    path: Column,
+    *,
+    nullable: bool,
+    optional: bool = False,
 ) -> Column:
     variant_type = F.schema_of_variant(value)
     is_null = variant_type == "VOID"
@@ -185,7 +201,7 @@ def _value_problems(
         fits = variant_type == "STRING"
         label = "a string"
     own = problems_where(
-        (value.isNull(), problem(path, "is missing")),
+        (value.isNull() & F.lit(not optional), problem(path, "is missing")),
         (is_null & F.lit(not nullable), problem(path, "must not be null")),
         (
             ~is_null & ~fits,

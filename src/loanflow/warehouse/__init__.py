@@ -1,9 +1,12 @@
 """The SQLite warehouse: publications (versions) of reports and their rows.
 
-Tables: ``reports``, ``publications``, ``school_volumes``, ``rejected_records``,
-``stream_batches`` and ``schema_migrations``. Views: ``loan_volume`` (the
-public table: the latest complete publication of each report) and
-``publication_versions`` (every publication, complete or not, latest or not).
+Tables: ``reports``, ``publication_records``, ``publication_events``,
+``school_volumes``, ``rejected_records``, ``stream_batches`` and
+``schema_migrations``. Views: ``loan_volume`` (the public table: the current
+publication of each report), ``loan_volume_history`` (every complete
+publication's rows), ``publications`` (every publication with its status) and
+``publication_versions`` (schema 1's view, kept). Versions, diff, retractions:
+``loanflow.warehouse.versions``; exports: ``loanflow.warehouse.export``.
 """
 
 from loanflow.warehouse.db import connect, last_batch_id, transaction

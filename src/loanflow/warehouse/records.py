@@ -38,12 +38,15 @@ class SchoolRowRecord:
         school_rows: how many school rows the publication has in all.
         row: the school's line on one sheet.
         origin: where the message was read, None when not from Kafka.
+        source_uri: where the workbook was read (absolute path or URI), None
+            when unknown.
     """
 
     publication: Publication
     school_rows: int
     row: SchoolRow
     origin: KafkaOrigin | None = None
+    source_uri: str | None = None
 
 
 @dataclass(frozen=True)

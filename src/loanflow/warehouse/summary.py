@@ -45,11 +45,11 @@ _PUBLICATIONS = """
 SELECT
     v.publication_id, v.program, v.award_year, v.quarter, v.run_date,
     v.source_file, v.source_sha256, v.school_rows, v.received_school_rows,
-    v.complete, v.latest,
+    v.completed_at IS NOT NULL AS complete, v.is_current AS latest,
     (SELECT count(*) FROM rejected_records AS r
      WHERE r.source = 'workbook' AND r.source_sha256 = v.source_sha256)
         AS rejected_rows
-FROM publication_versions AS v
+FROM publications AS v
 ORDER BY v.program, v.award_year, ifnull(v.quarter, 0), v.run_date IS NULL,
     v.run_date, v.publication_id
 """
@@ -152,10 +152,11 @@ def integrated_publications(conn: sqlite3.Connection) -> dict[str, Integrated]:
     rows = conn.execute(
         """
         SELECT v.program, v.award_year, v.quarter, v.run_date, v.source_file,
-            v.source_sha256, v.school_rows, v.received_school_rows, v.complete,
+            v.source_sha256, v.school_rows, v.received_school_rows,
+            v.completed_at IS NOT NULL,
             (SELECT count(*) FROM rejected_records AS r
              WHERE r.source = 'workbook' AND r.source_sha256 = v.source_sha256)
-        FROM publication_versions AS v
+        FROM publications AS v
         """
     )
     found = {}

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from loanflow.quality.checks import check_publication
 from loanflow.warehouse.db import transaction, utc_now
 from loanflow.warehouse.records import (
     Record,
@@ -54,11 +55,11 @@ ON CONFLICT (dedupe_key) DO NOTHING
 """
 
 _RECOUNT = """
-UPDATE publications
+UPDATE publication_records
 SET received_school_rows = (
         SELECT count(*) FROM (
             SELECT DISTINCT period, sheet_row FROM school_volumes
-            WHERE publication_id = publications.publication_id
+            WHERE publication_id = publication_records.publication_id
         )
     ),
     last_seen_checkpoint_id = ?,
@@ -67,7 +68,7 @@ WHERE publication_id = ?
 """
 
 _COMPLETE = """
-UPDATE publications SET completed_at = ?
+UPDATE publication_records SET completed_at = ?
 WHERE publication_id = ? AND completed_at IS NULL
     AND received_school_rows >= school_rows
 RETURNING source_file, school_rows, received_school_rows
@@ -87,6 +88,8 @@ class BatchResult:
         duplicates_ignored: school rows and rejected records it already had.
         rejected: rejected records new to the warehouse.
         publications_completed: publications the batch made complete.
+        quality_warnings: plausibility warnings recorded on the publications
+            it completed (``loanflow.quality.checks``).
     """
 
     checkpoint_id: str
@@ -97,6 +100,7 @@ class BatchResult:
     duplicates_ignored: int = 0
     rejected: int = 0
     publications_completed: int = 0
+    quality_warnings: int = 0
 
 
 def write_batch(
@@ -225,6 +229,7 @@ class _Batch:
 
     def finish(self) -> BatchResult:
         completed = 0
+        warnings = 0
         for publication_id in sorted(self.grown):
             self.conn.execute(
                 _RECOUNT, (self.checkpoint_id, self.batch_id, publication_id)
@@ -233,6 +238,9 @@ class _Batch:
                 _COMPLETE, (self.now, publication_id)
             ).fetchall():
                 completed += 1
+                # In this transaction: the checks run once, with the whole
+                # publication (both sheets) at hand.
+                warnings += check_publication(self.conn, publication_id, self.now) or 0
                 log = logger.warning if received > expected else logger.info
                 log(
                     "publication complete: file=%s school_rows=%d received=%d "
@@ -250,16 +258,18 @@ class _Batch:
             duplicates_ignored=self.counts["duplicates_ignored"],
             rejected=self.counts["rejected"],
             publications_completed=completed,
+            quality_warnings=warnings,
         )
         self.conn.execute(
             "UPDATE stream_batches SET records = ?, school_rows_written = ?, "
-            "duplicates_ignored = ?, rejected = ? "
+            "duplicates_ignored = ?, rejected = ?, finished_at = ? "
             "WHERE checkpoint_id = ? AND batch_id = ?",
             (
                 counts.records,
                 counts.school_rows_written,
                 counts.duplicates_ignored,
                 counts.rejected,
+                utc_now(),
                 self.checkpoint_id,
                 self.batch_id,
             ),
@@ -292,7 +302,7 @@ class _Batch:
         stored = self.conn.execute(
             "SELECT p.publication_id, r.program, r.award_year, r.quarter, "
             "p.run_date, p.school_rows "
-            "FROM publications AS p JOIN reports AS r USING (report_id) "
+            "FROM publication_records AS p JOIN reports AS r USING (report_id) "
             "WHERE p.source_sha256 = ?",
             (publication.source_sha256,),
         ).fetchone()
@@ -311,14 +321,16 @@ class _Batch:
             (publication.program, publication.award_year, publication.quarter),
         ).fetchone()
         cursor = self.conn.execute(
-            "INSERT INTO publications (report_id, source_sha256, source_file, "
-            "run_date, school_rows, first_seen_at, first_seen_checkpoint_id, "
-            "first_seen_batch_id, last_seen_checkpoint_id, last_seen_batch_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO publication_records (report_id, source_sha256, "
+            "source_file, source_uri, run_date, school_rows, first_seen_at, "
+            "first_seen_checkpoint_id, first_seen_batch_id, "
+            "last_seen_checkpoint_id, last_seen_batch_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 report_id,
                 publication.source_sha256,
                 publication.source_file,
+                record.source_uri,
                 publication.run_date.isoformat() if publication.run_date else None,
                 record.school_rows,
                 self.now,

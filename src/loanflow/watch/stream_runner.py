@@ -1,0 +1,98 @@
+"""The watch's stream job: ``run_stream`` kept running in a thread, restartable.
+
+The job uses the warehouse's own checkpoint (``settings.checkpoint_dir(db)``,
+the one `loanflow stream` uses), so stopping and starting it again loses and
+repeats nothing. The watch restarts it when Kafka answers again after an
+outage, and when it failed because of Kafka or Spark.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+from py4j.protocol import Py4JError
+from pyspark.sql import SparkSession
+
+from loanflow.errors import BrokerError, StreamError
+from loanflow.settings import Settings
+from loanflow.stream.job import run_stream
+
+log = logging.getLogger(__name__)
+
+# How long stopping the query may take before the watch goes on without it.
+STOP_SECONDS = 60.0
+
+
+class StreamRunner:
+    """One streaming query at a time, in a background thread."""
+
+    def __init__(self, settings: Settings, db: Path, spark: SparkSession) -> None:
+        self.settings = settings
+        self.db = db
+        self.spark = spark
+        self.starts = 0
+        self.error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    @property
+    def running(self) -> bool:
+        """Whether the job's thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def restartable(self) -> bool:
+        """Whether the last failure came from Kafka or Spark, not the warehouse."""
+        return self.error is None or isinstance(self.error, BrokerError | StreamError)
+
+    def start(self) -> None:
+        """Start the job; it runs until ``stop`` or a failure."""
+        self.error = None
+        self._stopping.clear()
+        self.starts += 1
+        self._thread = threading.Thread(
+            target=self._run, name=f"loanflow-watch-stream-{self.starts}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the query after the batch in progress and wait for the thread."""
+        thread = self._thread
+        if thread is None:
+            return
+        self._stopping.set()
+        deadline = time.monotonic() + STOP_SECONDS
+        # The thread may not have started its query yet: stop it once it has.
+        while thread.is_alive() and time.monotonic() < deadline:
+            try:
+                for query in self.spark.streams.active:
+                    query.stop()
+            except (Py4JError, ConnectionError) as error:
+                # Spark's JVM is gone (it got the signal too): nothing to stop.
+                log.warning("cannot reach Spark to stop the stream: %s", error)
+                break
+            thread.join(timeout=0.5)
+        if thread.is_alive():
+            log.warning(
+                "the stream job did not stop within %.0f s; leaving it", STOP_SECONDS
+            )
+        self._thread = None
+
+    def restart(self, reason: str) -> None:
+        """Stop the job (if it runs) and start it again from its checkpoint."""
+        log.info("restarting the stream job: %s", reason)
+        self.stop()
+        self.start()
+
+    def _run(self) -> None:
+        try:
+            run_stream(self.settings, self.db, until_caught_up=False, spark=self.spark)
+        except BaseException as error:
+            if self._stopping.is_set():
+                log.debug("stream job ended while stopping: %s", error)
+                return
+            self.error = error
+            log.error("stream job failed: %s", error)
