@@ -57,6 +57,7 @@ def test_summary_totals_by_period_and_completeness(conn: sqlite3.Connection) -> 
             received_school_rows=3,
             complete=False,
             latest=False,
+            status="receiving",
             rejected_rows=1,
             periods=(
                 PeriodTotals("quarter", 2, 1_200, 1_050),

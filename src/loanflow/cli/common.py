@@ -10,9 +10,10 @@ adds the traceback.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,7 +30,7 @@ from rich.progress import (
 )
 
 from loanflow import __version__
-from loanflow.errors import LoanflowError, SkippableError
+from loanflow.errors import ConfigurationError, LoanflowError, SkippableError
 from loanflow.logs import configure_logging
 from loanflow.settings import Settings
 
@@ -120,6 +121,24 @@ def domain_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         raise typer.Exit(130) from None
+
+
+@contextmanager
+def open_warehouse(db: Path | None) -> Iterator[sqlite3.Connection]:
+    """The warehouse named by --db (or LOANFLOW_DB), which must exist, opened.
+
+    Raises:
+        ConfigurationError: there is no warehouse at the path.
+    """
+    from loanflow.warehouse import connect
+
+    path = settings_from(db=db).db
+    if not path.is_file():
+        raise ConfigurationError(
+            f"no warehouse at {path}: name one with --db or LOANFLOW_DB"
+        )
+    with closing(connect(path)) as conn:
+        yield conn
 
 
 def _version(value: bool) -> None:

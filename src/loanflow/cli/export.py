@@ -16,8 +16,8 @@ from loanflow.cli.common import (
     count_of,
     domain_errors,
     err_console,
+    open_warehouse,
 )
-from loanflow.cli.versions import open_warehouse
 from loanflow.errors import ConfigurationError
 
 if TYPE_CHECKING:

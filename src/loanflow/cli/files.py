@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from contextlib import closing
 from typing import Annotated
 
 import typer
@@ -15,9 +14,9 @@ from loanflow.cli.common import (
     app,
     console,
     domain_errors,
+    open_warehouse,
     settings_from,
 )
-from loanflow.errors import ConfigurationError
 
 _COLOURS = {"published": "green", "rejected": "red", "failed": "yellow"}
 
@@ -33,18 +32,13 @@ def files(
     ] = False,
 ) -> None:
     """List the files `loanflow watch` and `loanflow run` saw: the ingest log."""
-    from loanflow.warehouse import connect, integrated_publications
+    from loanflow.warehouse import integrated_publications
     from loanflow.watch import list_ingest_log
 
     settings = settings_from(db=db)
-    with domain_errors():
-        if not settings.db.is_file():
-            raise ConfigurationError(
-                f"no warehouse at {settings.db}: name one with --db or LOANFLOW_DB"
-            )
-        with closing(connect(settings.db)) as conn:
-            entries = list_ingest_log(conn, limit)
-            held = integrated_publications(conn)
+    with domain_errors(), open_warehouse(settings.db) as conn:
+        entries = list_ingest_log(conn, limit)
+        held = integrated_publications(conn)
 
     if as_json:
         for entry in entries:

@@ -21,11 +21,11 @@ from loanflow.cli.common import (
     dollars,
     domain_errors,
     err_console,
+    open_warehouse,
     progress_bar,
     settings_from,
 )
 from loanflow.cli.quality import print_quality_line
-from loanflow.errors import ConfigurationError
 
 
 @app.command()
@@ -209,16 +209,11 @@ def rejected(
     corrected publication replaces the earlier one in loan_volume, and both stay
     in the warehouse.
     """
-    from loanflow.warehouse import connect, list_rejected
+    from loanflow.warehouse import list_rejected
 
     settings = settings_from(db=db)
-    with domain_errors():
-        if not settings.db.is_file():
-            raise ConfigurationError(
-                f"no warehouse at {settings.db}: name one with --db or LOANFLOW_DB"
-            )
-        with closing(connect(settings.db)) as conn:
-            records = list_rejected(conn, limit)
+    with domain_errors(), open_warehouse(settings.db) as conn:
+        records = list_rejected(conn, limit)
     if not records:
         console.print(f"Nothing is kept aside in {settings.db}.")
         return
@@ -307,7 +302,8 @@ def _print_warehouse(db: Path, digests: set[str]) -> None:
             f"{publication.program} {publication.award_year} "
             f"Q{publication.quarter or '-'}"
         )
-        state = "latest" if publication.latest else "kept, older"
+        # The words of `loanflow versions list`: current, superseded, retracted.
+        state = publication.status
         if not publication.complete:
             state = (
                 f"incomplete {publication.received_school_rows:,}/"
@@ -327,7 +323,7 @@ def _print_warehouse(db: Path, digests: set[str]) -> None:
     console.print(table)
     console.print(
         f"loan_volume: {count_of(volume_rows, 'row')}, {count_of(reports, 'report')} "
-        f"(the latest publication of each); "
+        f"(the current publication of each); "
         f"{count_of(len(publications), 'publication')} kept; "
         f"{count_of(sum(kept_aside.values()), 'record')} kept aside."
     )

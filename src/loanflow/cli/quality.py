@@ -17,9 +17,9 @@ from loanflow.cli.common import (
     console,
     count_of,
     domain_errors,
+    open_warehouse,
     settings_from,
 )
-from loanflow.errors import ConfigurationError
 
 _KIND_WORDS = {"set_aside": "set aside", "warning": "warning"}
 
@@ -53,18 +53,12 @@ def quality(
         find_publications,
         quality_report,
     )
-    from loanflow.warehouse import connect
 
     settings = settings_from(db=db)
-    with domain_errors():
-        if not settings.db.is_file():
-            raise ConfigurationError(
-                f"no warehouse at {settings.db}: name one with --db or LOANFLOW_DB"
-            )
-        with closing(connect(settings.db)) as conn:
-            check_unchecked(conn)
-            ids = find_publications(conn, publication)
-            report = quality_report(conn, ids, limit or None)
+    with domain_errors(), open_warehouse(settings.db) as conn:
+        check_unchecked(conn)
+        ids = find_publications(conn, publication)
+        report = quality_report(conn, ids, limit or None)
 
     if as_json:
         document = {

@@ -21,6 +21,7 @@ from loanflow.cli.common import (
     count_of,
     domain_errors,
     err_console,
+    open_warehouse,
     settings_from,
 )
 from loanflow.errors import ConfigurationError, Location
@@ -103,7 +104,7 @@ def schools_unmatched(
     """List the OPE IDs of the loan files that no directory entry matches, and why."""
     from loanflow.schools import list_unmatched
 
-    with domain_errors(), _warehouse(db) as conn:
+    with domain_errors(), open_warehouse(db) as conn:
         _require_directory(conn, db)
         schools = list_unmatched(conn)
     if as_json:
@@ -160,7 +161,7 @@ def schools_show(
                 f"OPE ID {ope_id!r} is not 8 digits: give it with its leading "
                 f"zeros and location, e.g. 00116900"
             )
-        with _warehouse(db) as conn:
+        with open_warehouse(db) as conn:
             school = find_school(conn, ope_id)
         if school is None:
             raise UnknownOpeIdError(ope_id, str(settings_from(db=db).db))
@@ -181,7 +182,7 @@ def schools_coverage(db: DbOption = None) -> None:
     """Count, per publication, the OPE IDs the directory matches and does not."""
     from loanflow.schools import count_matches
 
-    with domain_errors(), _warehouse(db) as conn:
+    with domain_errors(), open_warehouse(db) as conn:
         _require_directory(conn, db)
         counts = count_matches(conn)
     if not counts:
@@ -211,7 +212,7 @@ def schools_loads(db: DbOption = None) -> None:
     """List every school code list loaded, the current directory first."""
     from loanflow.schools import list_loads
 
-    with domain_errors(), _warehouse(db) as conn:
+    with domain_errors(), open_warehouse(db) as conn:
         loads = list_loads(conn)
     if not loads:
         console.print("No school code list was loaded (`loanflow schools load FILE`).")
@@ -229,22 +230,6 @@ def schools_loads(db: DbOption = None) -> None:
             load.source_sha256[:12],
         )
     console.print(table)
-
-
-def _warehouse(db: Path | None) -> closing[sqlite3.Connection]:
-    """An existing warehouse, opened.
-
-    Raises:
-        ConfigurationError: there is no warehouse at the path.
-    """
-    from loanflow.warehouse import connect
-
-    path = settings_from(db=db).db
-    if not path.is_file():
-        raise ConfigurationError(
-            f"no warehouse at {path}: name one with --db or LOANFLOW_DB"
-        )
-    return closing(connect(path))
 
 
 def _require_directory(conn: sqlite3.Connection, db: Path | None) -> None:

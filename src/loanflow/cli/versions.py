@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -19,7 +16,7 @@ from loanflow.cli.common import (
     console,
     count_of,
     domain_errors,
-    settings_from,
+    open_warehouse,
 )
 from loanflow.errors import ConfigurationError
 
@@ -38,20 +35,6 @@ ReasonOption = Annotated[
         "--reason", help="Why (kept with the event, shown by `versions list`)."
     ),
 ]
-
-
-@contextmanager
-def open_warehouse(db: Path | None) -> Iterator[sqlite3.Connection]:
-    """The warehouse named by --db (or LOANFLOW_DB), which must exist."""
-    from loanflow.warehouse import connect
-
-    settings = settings_from(db=db)
-    if not settings.db.is_file():
-        raise ConfigurationError(
-            f"no warehouse at {settings.db}: name one with --db or LOANFLOW_DB"
-        )
-    with closing(connect(settings.db)) as conn:
-        yield conn
 
 
 @versions_app.command("list")

@@ -37,6 +37,7 @@ class PublicationSummary:
     received_school_rows: int
     complete: bool
     latest: bool
+    status: str
     rejected_rows: int
     periods: tuple[PeriodTotals, ...]
 
@@ -45,7 +46,7 @@ _PUBLICATIONS = """
 SELECT
     v.publication_id, v.program, v.award_year, v.quarter, v.run_date,
     v.source_file, v.source_sha256, v.school_rows, v.received_school_rows,
-    v.completed_at IS NOT NULL AS complete, v.is_current AS latest,
+    v.completed_at IS NOT NULL AS complete, v.is_current AS latest, v.status,
     (SELECT count(*) FROM rejected_records AS r
      WHERE r.source = 'workbook' AND r.source_sha256 = v.source_sha256)
         AS rejected_rows
