@@ -10,25 +10,11 @@ from loanflow.broker.ports import free_port_pair
 from loanflow.workbooks.sample import write_sample
 from tests.conftest import HdfsCluster
 from tests.pipeline.helpers import loanflow, pipeline_env, query, view_totals
-from tests.support.workbook_totals import workbook_totals
+from tests.support.workbook_totals import expected_totals
 
 pytestmark = pytest.mark.integration
 
 OTHER_USER = "analyst"
-
-
-def expected_totals(path: Path) -> dict[tuple[str, str], tuple]:
-    return {
-        key: (
-            t.schools,
-            t.recipients,
-            t.loans_originated,
-            t.loans_originated_amount,
-            t.disbursements,
-            t.disbursements_amount,
-        )
-        for key, t in workbook_totals(path).items()
-    }
 
 
 def test_run_reads_hdfs_and_reports_an_unreadable_file_alone(

@@ -19,24 +19,9 @@ from tests.pipeline.helpers import (
     table_dump,
     view_totals,
 )
-from tests.support.workbook_totals import workbook_totals
+from tests.support.workbook_totals import expected_totals
 
 pytestmark = [pytest.mark.integration, pytest.mark.realdata]
-
-
-def expected_totals(path: Path) -> dict[tuple[str, str], tuple]:
-    """Per (period, loan type): school rows and the five sums, from the cells."""
-    return {
-        (period, loan_type): (
-            totals.schools,
-            totals.recipients,
-            totals.loans_originated,
-            totals.loans_originated_amount,
-            totals.disbursements,
-            totals.disbursements_amount,
-        )
-        for (period, loan_type), totals in workbook_totals(path).items()
-    }
 
 
 def assert_file_integrated(db: Path, path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from loanflow.broker.ports import free_port_pair
 from loanflow.workbooks.sample import write_sample
 from tests.pipeline.helpers import loanflow, pipeline_env, query, view_totals
-from tests.support.workbook_totals import workbook_totals
+from tests.support.workbook_totals import expected_totals
 
 pytestmark = pytest.mark.integration
 
@@ -28,17 +28,7 @@ def test_empty_inbox_gets_a_sample_that_is_integrated(
     written = sorted(inbox.iterdir())
     assert written, "no sample was written into the inbox"
     for path in written:
-        expected = {
-            key: (
-                t.schools,
-                t.recipients,
-                t.loans_originated,
-                t.loans_originated_amount,
-                t.disbursements,
-                t.disbursements_amount,
-            )
-            for key, t in workbook_totals(path).items()
-        }
+        expected = expected_totals(path)
         assert view_totals(db, path.name) == expected
     assert query(db, "SELECT COUNT(*) FROM rejected_records") == [(0,)]
 

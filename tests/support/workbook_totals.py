@@ -131,3 +131,22 @@ def _number(cell: object) -> int:
     if cell != int(cell):
         raise ValueError(f"not a whole number: {cell!r}")
     return int(cell)
+
+
+def expected_totals(path: Path) -> dict[tuple[str, str], tuple[int, ...]]:
+    """Per (period, loan type): school rows and the five sums, from the cells.
+
+    In the order ``tests.pipeline.helpers.view_totals`` gives them for
+    ``loan_volume``, so the two compare with ``==``.
+    """
+    return {
+        key: (
+            totals.schools,
+            totals.recipients,
+            totals.loans_originated,
+            totals.loans_originated_amount,
+            totals.disbursements,
+            totals.disbursements_amount,
+        )
+        for key, totals in workbook_totals(path).items()
+    }

@@ -16,7 +16,6 @@ from typing import Any
 
 from loanflow.workbooks.layouts import DASHBOARD, ReportSpec, workbook_grids, write_xlsx
 from loanflow.workbooks.sample import sample_school_lines
-from tests.support.workbook_totals import workbook_totals
 
 # Broker, Spark start-up and a few batches on a busy two-core machine.
 WAIT_SECONDS = 240
@@ -104,37 +103,6 @@ def outcomes(db: Path, name: str) -> list[str]:
         name,
     )
     return [row[0] for row in rows]
-
-
-def expected_totals(path: Path) -> dict[tuple[str, str], tuple[int, ...]]:
-    """Per (period, loan type): schools and five sums, from the workbook's cells."""
-    return {
-        key: (
-            t.schools,
-            t.recipients,
-            t.loans_originated,
-            t.loans_originated_amount,
-            t.disbursements,
-            t.disbursements_amount,
-        )
-        for key, t in workbook_totals(path).items()
-    }
-
-
-def view_totals(db: Path, source_file: str) -> dict[tuple[str, str], tuple[int, ...]]:
-    """The same figures as ``loan_volume`` shows them for one file."""
-    rows = query(
-        db,
-        """
-        SELECT period, loan_type, COUNT(*),
-               COALESCE(SUM(recipients), 0), COALESCE(SUM(loans_originated), 0),
-               COALESCE(SUM(loans_originated_amount), 0),
-               COALESCE(SUM(disbursements), 0), COALESCE(SUM(disbursements_amount), 0)
-        FROM loan_volume WHERE source_file = ? GROUP BY period, loan_type
-        """,
-        source_file,
-    )
-    return {(r[0], r[1]): tuple(r[2:]) for r in rows}
 
 
 def write_ffel_report(path: Path, run_date: date) -> Path:

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import HdfsCluster
+from tests.pipeline.helpers import view_totals
+from tests.support.workbook_totals import expected_totals
 from tests.watch.helpers import (
     STOP_SECONDS,
-    expected_totals,
     outcomes,
     query,
-    view_totals,
     wait_for,
     watch_env,
     watch_process,

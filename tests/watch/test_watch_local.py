@@ -21,12 +21,12 @@ from loanflow.broker import EmbeddedBroker
 from loanflow.broker.ports import free_port_pair
 from loanflow.settings import Settings
 from loanflow.workbooks.sample import write_sample
+from tests.pipeline.helpers import view_totals
+from tests.support.workbook_totals import expected_totals
 from tests.watch.helpers import (
     STOP_SECONDS,
-    expected_totals,
     outcomes,
     query,
-    view_totals,
     wait_for,
     watch_env,
     watch_process,

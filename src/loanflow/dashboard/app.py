@@ -302,6 +302,7 @@ def _environment() -> Environment:
     env.filters.update(
         dollars=fmt.dollars,
         count=fmt.count,
+        header=fmt.column_header,
         short_dollars=fmt.short_dollars,
         signed=fmt.signed,
         quarter=fmt.quarter_label,

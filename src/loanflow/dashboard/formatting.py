@@ -72,3 +72,21 @@ def short_year(award_year: str) -> str:
     """``2009-2010`` as ``2009-10``."""
     first, _, second = award_year.partition("-")
     return f"{first}-{second[-2:]}" if second else award_year
+
+
+# Column names of the warehouse's tables as a table header says them.
+_COLUMN_WORDS = {
+    "ope_id": "OPE ID",
+    "seen_at": "seen (UTC)",
+    "check_name": "check",
+    "file_name": "file",
+    "school_rows": "school rows",
+    "rejected_rows": "rows set aside",
+    "loan_type": "loan type",
+    "school_name": "school",
+}
+
+
+def column_header(name: str) -> str:
+    """``rejected_rows`` as ``rows set aside``: a column name in words."""
+    return _COLUMN_WORDS.get(name, name.replace("_", " "))
