@@ -18,7 +18,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +34,7 @@ from loanflow.sources import SourceFile, find_sources, local_copy
 from loanflow.stream.checkpoint import run_checkpoint
 from loanflow.stream.job import StreamReport, run_stream
 from loanflow.warehouse import connect, integrated_publications
+from loanflow.warehouse.records import Record, RejectedRecord, record_digest
 from loanflow.watch.ingest_log import record_run
 from loanflow.workbooks.sample import write_sample
 
@@ -266,7 +267,7 @@ def _run_inputs(
     on_file: Callable[[FileOutcome], None] | None,
     on_batch: Callable[..., None] | None,
 ) -> PipelineReport:
-    known, fresh = split_integrated(inputs, settings.db)
+    known, fresh = split_integrated(inputs, settings.db, source_uris)
     if not fresh:
         log.info("every workbook is in the warehouse already: nothing to publish")
         return PipelineReport(
@@ -292,6 +293,7 @@ def _run_inputs(
                 starting_offsets=starting_offsets,
                 on_batch=on_batch,
                 checkpoint=checkpoint,
+                accept=records_of(fresh),
             )
     check_integrated(published.files, settings.db)
     published.files = _in_input_order(inputs, known, published.files)
@@ -302,6 +304,35 @@ def _run_inputs(
         streamed=streamed,
         started_broker=started,
     )
+
+
+def records_of(workbooks: list[Path]) -> Callable[[Record], bool]:
+    """Whether a record came from one of these workbooks (by SHA-256).
+
+    Other runs may publish to the same topic at the same time for their own
+    warehouses; a run's stream takes only its own workbooks' records. A file
+    that could not even be read has no digest: its rejection is known by name.
+    """
+    digests: set[str] = set()
+    unread: set[str] = set()
+    for path in workbooks:
+        digest = file_digest(path)
+        if digest is None:
+            unread.add(path.name)
+        else:
+            digests.add(digest)
+
+    def accept(record: Record) -> bool:
+        digest = record_digest(record)
+        if digest is not None:
+            return digest in digests
+        return (
+            isinstance(record, RejectedRecord)
+            and record.source == "workbook"
+            and record.source_file in unread
+        )
+
+    return accept
 
 
 def check_integrated(outcomes: list[FileOutcome], db: Path) -> None:
@@ -328,9 +359,12 @@ def check_integrated(outcomes: list[FileOutcome], db: Path) -> None:
 
 
 def split_integrated(
-    inputs: list[Path], db: Path
+    inputs: list[Path], db: Path, source_uris: Mapping[Path, str] | None = None
 ) -> tuple[dict[Path, FileOutcome], list[Path]]:
     """Workbooks the warehouse holds whole already, and the others.
+
+    ``source_uris`` names where a local copy came from (``hdfs://...``), for
+    the outcome and the log.
 
     Returns:
         An outcome for each workbook already integrated (by its SHA-256), and
@@ -345,8 +379,10 @@ def split_integrated(
         if found is None or not found.complete:
             fresh.append(path)
             continue
+        source_uri = (source_uris or {}).get(path) or str(path)
         known[path] = FileOutcome(
             path=path,
+            source_uri=source_uri,
             publication=found.publication,
             school_rows=found.school_rows,
             rejected_rows=found.rejected_rows,
@@ -354,7 +390,7 @@ def split_integrated(
         )
         log.info(
             "already integrated, not published again: file=%s sha256=%s",
-            path,
+            source_uri,
             found.publication.source_sha256[:16],
         )
     return known, fresh

@@ -42,7 +42,9 @@ def loanflow(*args: str | Path, env: dict[str, str]) -> subprocess.CompletedProc
 
 
 def query(db: Path, sql: str, *params: Any) -> list[tuple]:
-    """Rows of a read-only query on the warehouse."""
+    """Rows of a read-only query on the warehouse; none before it exists."""
+    if not db.exists():
+        return []
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         return conn.execute(sql, params).fetchall()
 

@@ -17,6 +17,7 @@ from loanflow.publish.messages import encode_rejected, encode_school_row
 from loanflow.settings import Settings
 from loanflow.stream import run_stream
 from loanflow.warehouse import BatchResult
+from loanflow.warehouse.records import record_digest
 from tests.stream.helpers import produce, school_row_messages, warehouse_state
 from tests.warehouse.factories import (
     in_view_order,
@@ -114,6 +115,50 @@ def test_records_land_in_loan_volume_and_a_second_run_changes_nothing(
         first.checkpoint_id,
     )
     assert warehouse_state(settings.db) == loaded
+
+
+def test_a_stream_that_accepts_one_workbook_leaves_the_others_records(
+    spark: SparkSession,
+    settings_factory: Callable[..., Settings],
+    kafka_bootstrap: str,
+    topic: str,
+) -> None:
+    # Two runs publishing to one topic at once: each takes only its own.
+    settings = settings_factory()
+    other_reject = encode_rejected(
+        SUMMARY.source_file,
+        [("OPE ID", "not 8 digits")],
+        source_sha256=SUMMARY.source_sha256,
+        sheet="Sheet1",
+        row=9,
+    )
+    produce(
+        kafka_bootstrap,
+        topic,
+        [
+            *school_row_messages(Q1, Q1_ROWS),
+            *school_row_messages(SUMMARY, SUMMARY_ROWS),
+            other_reject,
+        ],
+    )
+
+    report = run_stream(
+        settings,
+        settings.db,
+        until_caught_up=True,
+        spark=spark,
+        accept=lambda record: record_digest(record) == Q1.source_sha256,
+    )
+
+    assert (report.records, report.school_rows_written, report.not_ours) == (
+        3,
+        3,
+        6,
+    )
+    loaded = warehouse_state(settings.db)
+    assert loaded["loan_volume"] == in_view_order(loan_volume_rows(Q1, *Q1_ROWS))
+    assert [row[4] for row in loaded["publications"]] == [Q1.source_file]
+    assert loaded["rejected_records"] == []
 
 
 def test_malformed_messages_are_kept_aside_and_the_rest_of_the_batch_lands(

@@ -113,3 +113,12 @@ def write_ffel_report(path: Path, run_date: date) -> Path:
         for period in ("quarter", "year_to_date")
     }
     return write_xlsx(path, workbook_grids(DASHBOARD, report, lines))
+
+
+def in_loan_volume(db: Path, source_file: str) -> bool:
+    """Whether ``loan_volume`` shows the file's rows (False before the schema)."""
+    return bool(
+        query(
+            db, "SELECT 1 FROM loan_volume WHERE source_file = ? LIMIT 1", source_file
+        )
+    )

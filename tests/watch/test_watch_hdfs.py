@@ -14,6 +14,7 @@ from tests.pipeline.helpers import view_totals
 from tests.support.workbook_totals import expected_totals
 from tests.watch.helpers import (
     STOP_SECONDS,
+    in_loan_volume,
     outcomes,
     query,
     wait_for,
@@ -55,7 +56,7 @@ def test_watch_takes_new_hdfs_content_once(
             watch,
             log,
             "HDFS workbook in loan_volume",
-            lambda: bool(view_totals(db, NAME)),
+            lambda: in_loan_volume(db, NAME),
         )
         hdfs_cluster.put(workbook, f"{folder}/again/{NAME}")
         wait_for(watch, log, "copy recorded", lambda: "duplicate" in outcomes(db, NAME))

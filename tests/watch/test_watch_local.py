@@ -25,6 +25,7 @@ from tests.pipeline.helpers import view_totals
 from tests.support.workbook_totals import expected_totals
 from tests.watch.helpers import (
     STOP_SECONDS,
+    in_loan_volume,
     outcomes,
     query,
     wait_for,
@@ -67,7 +68,7 @@ def test_watch_integrates_new_content_once_and_survives_bad_files_and_broker(
             watch,
             log,
             "first workbook in loan_volume",
-            lambda: bool(view_totals(db, FIRST)),
+            lambda: in_loan_volume(db, FIRST),
         )
         assert view_totals(db, FIRST) == expected_totals(first)
 
@@ -87,7 +88,7 @@ def test_watch_integrates_new_content_once_and_survives_bad_files_and_broker(
             watch, log, "text file rejected", lambda: bool(outcomes(db, "notes.xls"))
         )
         _copy(revised, inbox / REVISED)
-        wait_for(watch, log, "revision current", lambda: bool(view_totals(db, REVISED)))
+        wait_for(watch, log, "revision current", lambda: in_loan_volume(db, REVISED))
         assert outcomes(db, "notes.xls") == ["rejected"]
         assert view_totals(db, REVISED) == expected_totals(revised)
         assert view_totals(db, FIRST) == {}
@@ -117,7 +118,7 @@ def test_watch_integrates_new_content_once_and_survives_bad_files_and_broker(
             watch,
             log,
             "file dropped during the outage in loan_volume",
-            lambda: bool(view_totals(db, late.name)),
+            lambda: in_loan_volume(db, late.name),
         )
         assert view_totals(db, late.name) == expected_totals(late)
         assert outcomes(db, late.name) == ["failed", "published"]

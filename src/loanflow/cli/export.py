@@ -105,6 +105,7 @@ def export(
             as_of=_date(as_of),
         )
         with open_warehouse(db) as conn:
+            _check_filters(conn, selection)
             if output is None:
                 written = export_loan_volume(conn, sys.stdout.buffer, fmt, selection)
                 sys.stdout.buffer.flush()
@@ -115,6 +116,37 @@ def export(
         f"{count_of(written, 'row')} of loan_volume written to {where} ({chosen}).",
         highlight=False,
     )
+
+
+# What each filter can match, so a typo is an error rather than an empty file.
+_KNOWN_VALUES = {
+    "--program": ("programs", "SELECT DISTINCT program FROM reports"),
+    "--award-year": ("award_years", "SELECT DISTINCT award_year FROM reports"),
+    "--state": (
+        "states",
+        "SELECT DISTINCT state FROM school_volumes WHERE state IS NOT NULL",
+    ),
+    "--period": ("periods", "SELECT DISTINCT period FROM school_volumes"),
+}
+
+
+def _check_filters(conn: sqlite3.Connection, selection: Selection) -> None:
+    """Refuse a filter value the warehouse does not hold at all.
+
+    Raises:
+        ConfigurationError: naming the option, the value and what there is.
+    """
+    for option, (field, sql) in _KNOWN_VALUES.items():
+        wanted = getattr(selection, field)
+        if not wanted:
+            continue
+        known = {value for (value,) in conn.execute(sql)}
+        unknown = [value for value in wanted if value not in known]
+        if unknown:
+            raise ConfigurationError(
+                f"{option} {unknown[0]}: no such value in the warehouse; it holds "
+                f"{', '.join(sorted(known)) or 'nothing yet'}"
+            )
 
 
 def _export_to_file(

@@ -62,8 +62,11 @@ def _print_facts(facts: PipelineFacts) -> None:
         )
     if not facts.checkpoint_exists:
         console.print(
-            f"The stream job never ran for {facts.db} (no checkpoint at "
-            f"{facts.checkpoint}); a new one starts at the beginning of the topic."
+            f"The standing stream job (`loanflow stream`) never ran for {facts.db} "
+            f"(no checkpoint at {facts.checkpoint}), so lag counts the whole topic. "
+            "`loanflow run` streams with checkpoints of its own, removed when it "
+            "ends: a warehouse filled by runs is complete even when this says "
+            "it is behind."
         )
     else:
         state = {True: "running", False: "stopped", None: "state unknown"}

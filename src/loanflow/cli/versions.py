@@ -115,6 +115,15 @@ def diff(
     ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
+    limit: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Show at most this many changed schools and loan types in the "
+            "table (0: all); the totals always cover every school. --json gives "
+            "everything.",
+        ),
+    ] = 50,
 ) -> None:
     """Compare two publications: schools added and removed, numbers changed.
 
@@ -136,7 +145,7 @@ def diff(
     if as_json:
         _echo_json(found.to_dict())
         return
-    _print_diff(found)
+    _print_diff(found, limit)
 
 
 @versions_app.command()
@@ -208,7 +217,7 @@ def _publication_id(
     return find_publication(conn, run_date, **report).publication_id
 
 
-def _print_diff(found: Any) -> None:
+def _print_diff(found: Any, limit: int) -> None:
     old, new = found.old, found.new
     console.print(
         f"From publication {old.publication_id} ({old.report}, run "
@@ -243,7 +252,8 @@ def _print_diff(found: Any) -> None:
             table.add_column(column)
         for column in ("old", "new", "change"):
             table.add_column(column, justify="right")
-        for change in found.changes:
+        shown = found.changes[:limit] if limit else found.changes
+        for change in shown:
             for metric in change.changed_metrics:
                 before = (change.old or {}).get(metric)
                 after = (change.new or {}).get(metric)
@@ -258,6 +268,12 @@ def _print_diff(found: Any) -> None:
                     _change(before, after),
                 )
         console.print(table)
+        if len(shown) < len(found.changes):
+            console.print(
+                f"… and {len(found.changes) - len(shown):,} more schools and loan "
+                f"types changed (--limit 0 shows all, --json gives them as data).",
+                highlight=False,
+            )
 
     table = Table(title="Totals by loan type", title_justify="left")
     for column in ("period", "loan type", "metric"):

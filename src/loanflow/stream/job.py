@@ -16,7 +16,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +34,7 @@ from loanflow.stream.checkpoint import checkpoint_lock, prepare_checkpoint
 from loanflow.stream.parse import parse_messages, to_record
 from loanflow.stream.spark import build_spark
 from loanflow.warehouse import BatchResult, connect, write_batch
+from loanflow.warehouse.records import Record
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class StreamReport:
         rejected: records newly kept aside.
         publications_completed: publications this run made complete.
         seconds: how long the run took.
+        not_ours: records ``accept`` left for other warehouses.
     """
 
     checkpoint_id: str
@@ -67,6 +69,7 @@ class StreamReport:
     rejected: int
     publications_completed: int
     seconds: float
+    not_ours: int = 0
 
 
 def run_stream(
@@ -78,6 +81,7 @@ def run_stream(
     on_batch: OnBatch | None = None,
     spark: SparkSession | None = None,
     checkpoint: Path | None = None,
+    accept: Callable[[Record], bool] | None = None,
 ) -> StreamReport:
     """Stream the topic's records into the warehouse.
 
@@ -96,6 +100,9 @@ def run_stream(
         spark: a running session to use; by default ``build_spark(settings)``.
         checkpoint: the checkpoint folder; by default the one of this warehouse
             and topic, ``settings.checkpoint_dir(db)``.
+        accept: which records belong in this warehouse; by default all. A run
+            takes only the workbooks it published, since other runs may be
+            publishing to the same topic for other warehouses at the same time.
 
     Returns:
         What the run wrote.
@@ -115,7 +122,7 @@ def run_stream(
         wait_for_cluster(settings.bootstrap, settings.kafka_ready_seconds)
         session = spark or build_spark(settings)
         try:
-            writer = _BatchWriter(db, prepared.checkpoint_id, on_batch)
+            writer = _BatchWriter(db, prepared.checkpoint_id, on_batch, accept)
             query = _start(
                 session,
                 settings,
@@ -136,7 +143,7 @@ def run_stream(
         raise KeyboardInterrupt
     logger.info(
         "stream %s: batches=%d skipped=%d records=%d school_rows=%d duplicates=%d "
-        "rejected=%d completed=%d seconds=%.1f",
+        "rejected=%d completed=%d not_ours=%d seconds=%.1f",
         "caught up" if until_caught_up else "stopped",
         report.batches,
         report.batches_skipped,
@@ -145,6 +152,7 @@ def run_stream(
         report.duplicates_ignored,
         report.rejected,
         report.publications_completed,
+        report.not_ours,
         report.seconds,
     )
     return report
@@ -153,17 +161,29 @@ def run_stream(
 class _BatchWriter:
     """The ``foreachBatch`` function: one batch, one transaction."""
 
-    def __init__(self, db: Path, checkpoint_id: str, on_batch: OnBatch | None):
+    def __init__(
+        self,
+        db: Path,
+        checkpoint_id: str,
+        on_batch: OnBatch | None,
+        accept: Callable[[Record], bool] | None = None,
+    ):
         self.db = db
         self.checkpoint_id = checkpoint_id
         self.on_batch = on_batch
+        self.accept = accept
+        self.not_ours = 0
         self.results: list[BatchResult] = []
         self.failure: BaseException | None = None
 
     def __call__(self, frame: DataFrame, batch_id: int) -> None:
         started = time.monotonic()
         try:
-            records = (to_record(row) for row in frame.toLocalIterator())
+            records: Iterable[Record] = (
+                to_record(row) for row in frame.toLocalIterator()
+            )
+            if self.accept is not None:
+                records = self._ours(records)
             with closing(connect(self.db)) as conn:
                 result = write_batch(conn, self.checkpoint_id, batch_id, records)
             if self.on_batch is not None:
@@ -189,6 +209,15 @@ class _BatchWriter:
             result.records / seconds if seconds else 0.0,
         )
 
+    def _ours(self, records: Iterable[Record]) -> Iterator[Record]:
+        """The records ``accept`` takes; the others are counted and left."""
+        assert self.accept is not None
+        for record in records:
+            if self.accept(record):
+                yield record
+            else:
+                self.not_ours += 1
+
     def report(self, started_over: bool, seconds: float) -> StreamReport:
         written = [result for result in self.results if not result.already_written]
         return StreamReport(
@@ -202,6 +231,7 @@ class _BatchWriter:
             rejected=sum(result.rejected for result in written),
             publications_completed=sum(r.publications_completed for r in written),
             seconds=seconds,
+            not_ours=self.not_ours,
         )
 
 

@@ -109,3 +109,10 @@ class RejectedRecord:
 
 
 Record = SchoolRowRecord | RejectedRecord
+
+
+def record_digest(record: Record) -> str | None:
+    """The SHA-256 of the workbook a record came from, None when unknown."""
+    if isinstance(record, SchoolRowRecord):
+        return record.publication.source_sha256
+    return record.source_sha256

@@ -30,12 +30,13 @@ from loanflow.broker.admin import admin_client, cluster_answers
 from loanflow.broker.jvm import java_executable, spark_connector_jars
 from loanflow.errors import ConfigurationError, DeliveryError, WorkbookError
 from loanflow.inputs import file_digest
-from loanflow.pipeline import kafka_for_run
+from loanflow.pipeline import kafka_for_run, topic_end_offsets
 from loanflow.publish.producer import publish_workbooks
 from loanflow.settings import Settings
 from loanflow.sources import SourceFile, find_sources, local_copy
 from loanflow.stream.spark import build_spark
 from loanflow.warehouse import connect, integrated_publications
+from loanflow.warehouse.records import record_digest
 from loanflow.watch.ingest_log import (
     IngestEntry,
     Outcome,
@@ -113,8 +114,20 @@ def run_watch(
         ensure_topic(settings.bootstrap, settings.topic, settings.topic_partitions)
         if stop.is_set():
             return report
+        # The workbooks this warehouse sent, by any watch or run: the stream
+        # takes only their records from the shared topic, and a new checkpoint
+        # starts at the topic's end rather than at what others left there.
+        with closing(connect(settings.db)) as conn:
+            ours = set(decided_digests(conn))
+        starting_offsets = topic_end_offsets(settings)
         spark = build_spark(settings)
-        runner = StreamRunner(settings, settings.db, spark)
+        runner = StreamRunner(
+            settings,
+            settings.db,
+            spark,
+            accept=lambda record: record_digest(record) in ours,
+            starting_offsets=starting_offsets,
+        )
         try:
             runner.start()
             # Again: PySpark's context put its own SIGINT handler in place.
@@ -124,6 +137,7 @@ def run_watch(
                 closing(connect(settings.db)) as conn,
             ):
                 poller = _Poller(specs, settings, conn, reader, runner, report)
+                poller.ours = ours
                 poller.on_entry = on_entry
                 log.info(
                     "watching sources=%s poll_seconds=%g db=%s topic=%s",
@@ -204,6 +218,8 @@ class _Poller:
         self.runner = runner
         self.report = report
         self.on_entry: OnEntry | None = None
+        # What the stream job accepts: a digest joins before its records are sent.
+        self.ours: set[str] = set()
         self.admin = admin_client(settings.bootstrap)
         self.kafka_up = True
         self.unlistable: set[str] = set()
@@ -294,6 +310,7 @@ class _Poller:
             reason = f"Kafka at {self.settings.bootstrap} does not answer"
             self._fail(source, digest, reason)
             return
+        self.ours.add(digest)
         try:
             published = publish_workbooks(
                 [path],

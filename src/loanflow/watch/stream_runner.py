@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from py4j.protocol import Py4JError
@@ -19,6 +20,7 @@ from pyspark.sql import SparkSession
 from loanflow.errors import BrokerError, StreamError
 from loanflow.settings import Settings
 from loanflow.stream.job import run_stream
+from loanflow.warehouse.records import Record
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +31,20 @@ STOP_SECONDS = 60.0
 class StreamRunner:
     """One streaming query at a time, in a background thread."""
 
-    def __init__(self, settings: Settings, db: Path, spark: SparkSession) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Path,
+        spark: SparkSession,
+        *,
+        accept: Callable[[Record], bool] | None = None,
+        starting_offsets: str | dict[str, dict[str, int]] = "earliest",
+    ) -> None:
         self.settings = settings
         self.db = db
         self.spark = spark
+        self.accept = accept
+        self.starting_offsets = starting_offsets
         self.starts = 0
         self.error: BaseException | None = None
         self._thread: threading.Thread | None = None
@@ -89,7 +101,14 @@ class StreamRunner:
 
     def _run(self) -> None:
         try:
-            run_stream(self.settings, self.db, until_caught_up=False, spark=self.spark)
+            run_stream(
+                self.settings,
+                self.db,
+                until_caught_up=False,
+                spark=self.spark,
+                accept=self.accept,
+                starting_offsets=self.starting_offsets,
+            )
         except BaseException as error:
             if self._stopping.is_set():
                 log.debug("stream job ended while stopping: %s", error)
