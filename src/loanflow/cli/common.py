@@ -28,6 +28,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
 from loanflow import __version__
 from loanflow.errors import ConfigurationError, LoanflowError, SkippableError
@@ -36,8 +37,12 @@ from loanflow.settings import Settings
 
 log = logging.getLogger("loanflow")
 # Piped or redirected output is not cut to 80 columns: tables keep whole names.
-console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True, soft_wrap=True)
+# No console markup: file names, school names and reasons print as written
+# (a "[/]" in them is text); styles are given as Text or style=.
+console = Console(
+    soft_wrap=True, markup=False, width=None if sys.stdout.isatty() else 160
+)
+err_console = Console(stderr=True, soft_wrap=True, markup=False)
 
 app = typer.Typer(
     help="Integrate U.S. federal student loan volume workbooks (FSA Title IV "
@@ -46,6 +51,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+# How a line of error output starts.
+ERROR_LABEL = Text("error: ", style="bold red")
 
 EXIT_BAD_INPUT = 1
 EXIT_FATAL = 2
@@ -100,7 +108,8 @@ def settings_from(**options: Any) -> Settings:
         for problem in error.errors():
             name = str(problem["loc"][0]) if problem["loc"] else "?"
             err_console.print(
-                f"[bold red]error:[/] setting {name} (LOANFLOW_{name.upper()}): "
+                ERROR_LABEL,
+                f"setting {name} (LOANFLOW_{name.upper()}): "
                 f"{problem['msg']}, got {problem.get('input')!r}",
                 highlight=False,
             )
@@ -115,7 +124,7 @@ def domain_errors() -> Iterator[None]:
     except LoanflowError as error:
         if cli_state["verbose"]:
             err_console.print_exception()
-        err_console.print(f"[bold red]error:[/] {error}", highlight=False)
+        err_console.print(ERROR_LABEL, str(error), sep="", highlight=False)
         code = EXIT_BAD_INPUT if isinstance(error, SkippableError) else EXIT_FATAL
         raise typer.Exit(code) from None
     except KeyboardInterrupt:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from loanflow.cli.common import (
     DbOption,
@@ -65,7 +66,7 @@ def files(
             entry.uri,
             f"{entry.size:,}",
             (entry.sha256 or "-")[:12],
-            f"[{colour}]{entry.outcome}[/]" if colour else entry.outcome,
+            Text(entry.outcome, style=colour or ""),
             "-" if entry.school_rows is None else f"{entry.school_rows:,}",
             state,
             entry.detail or "",

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from loanflow.cli.common import (
     EXIT_BAD_INPUT,
@@ -252,7 +253,7 @@ def _print_files(outcomes: list[Any]) -> None:
                 "",
                 "0",
                 "file",
-                f"[red]{outcome.error}[/]",
+                Text(str(outcome.error), style="red"),
             )
             continue
         table.add_row(
@@ -268,15 +269,16 @@ def _print_files(outcomes: list[Any]) -> None:
     console.print(table)
 
 
-def _status(outcome: Any) -> str:
+def _status(outcome: Any) -> Text:
     if outcome.error:
-        return f"[red]{outcome.error}[/]"
+        return Text(outcome.error, style="red")
     status = "already in the warehouse" if outcome.already_integrated else "ok"
     if outcome.rejected_rows:
-        status = (
-            f"[yellow]{status}, {count_of(outcome.rejected_rows, 'row')} kept aside[/]"
+        return Text(
+            f"{status}, {count_of(outcome.rejected_rows, 'row')} kept aside",
+            style="yellow",
         )
-    return status
+    return Text(status)
 
 
 def _print_warehouse(db: Path, digests: set[str]) -> None:
@@ -336,13 +338,14 @@ def _finish(report: Any) -> None:
     bad = [o for o in report.files if not o.ok]
     if bad:
         err_console.print(
-            f"[bold red]{len(bad)} of {len(report.files)} files had problems[/] "
-            "(above); the rest was integrated. What was kept aside is in the "
+            Text(f"{len(bad)} of {len(report.files)} files had problems", "bold red"),
+            " (above); the rest was integrated. What was kept aside is in the "
             "warehouse table rejected_records.",
+            sep="",
             highlight=False,
         )
     if report.failed:
         err_console.print(
-            f"[bold red]{report.failed} messages were not confirmed by Kafka[/]."
+            Text(f"{report.failed} messages were not confirmed by Kafka.", "bold red")
         )
     raise typer.Exit(EXIT_BAD_INPUT)

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from loanflow.cli.common import (
     EXIT_BAD_INPUT,
@@ -89,7 +90,9 @@ def schools_load(
     for problem in code_list.problems if outcome.changed else []:
         for column, reason in problem.problems:
             where = Location(code_list.source_file, problem.sheet, problem.row, column)
-            err_console.print(f"[bold red]kept aside:[/] {where}: {reason}")
+            err_console.print(
+                Text("kept aside: ", style="bold red"), f"{where}: {reason}", sep=""
+            )
     if outcome.changed and code_list.problems:
         raise typer.Exit(EXIT_BAD_INPUT)
 

@@ -51,9 +51,9 @@ def status(
 
 def _print_facts(facts: PipelineFacts) -> None:
     if not facts.kafka_reachable:
-        console.print(f"[red]Kafka not reachable at {facts.bootstrap}[/]")
+        console.print(f"Kafka not reachable at {facts.bootstrap}", style="red")
     elif facts.kafka_error:
-        console.print(f"[red]{facts.kafka_error}[/]")
+        console.print(facts.kafka_error, style="red")
     else:
         word = "caught up" if facts.lag == 0 else "behind"
         console.print(
@@ -89,7 +89,7 @@ def _print_facts(facts: PipelineFacts) -> None:
     console.print(table)
 
     if facts.warehouse_error:
-        console.print(f"[red]{facts.warehouse_error}[/]")
+        console.print(facts.warehouse_error, style="red")
         return
     batches = Table(title="Recent batches", title_justify="left")
     batches.add_column("batch", justify="right")

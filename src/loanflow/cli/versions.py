@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from loanflow.cli.common import (
     DbOption,
@@ -229,7 +230,9 @@ def _print_diff(found: Any, limit: int) -> None:
         highlight=False,
     )
     if not found.same_report:
-        console.print("[yellow]Note: the two publications are of different reports.[/]")
+        console.print(
+            "Note: the two publications are of different reports.", style="yellow"
+        )
 
     for title, schools in (
         ("Schools added", found.schools_added),
@@ -303,9 +306,9 @@ def _change(before: int | None, after: int | None) -> str:
     return f"{after - before:+,}"
 
 
-def _styled(status: str) -> str:
+def _styled(status: str) -> Text:
     colour = {"current": "green", "retracted": "red", "receiving": "yellow"}
-    return f"[{colour[status]}]{status}[/]" if status in colour else status
+    return Text(status, style=colour.get(status, ""))
 
 
 def _echo_json(value: Any) -> None:
