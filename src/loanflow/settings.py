@@ -76,6 +76,13 @@ class Settings(BaseSettings):
         description="Interval between two listings of the sources by "
         "`loanflow watch`; a file is taken once two listings agree.",
     )
+    watch_settle_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="A file that `loanflow watch` cannot read as a workbook is "
+        "set aside only once it has not changed for this long; before that it "
+        "may still be being written, and it waits.",
+    )
     jvm_lib: Path = Field(
         _CHECKOUT / "jvm" / "lib",
         description="Jars resolved by `make jvm` (kafka/ and spark/ below it).",

@@ -50,3 +50,18 @@ def test_status_json_has_the_facts(tmp_path: Path) -> None:
     assert [b["batch_id"] for b in facts["batches"]] == [1, 0]
     assert all(b["seconds"] is not None for b in facts["batches"])
     assert facts["checkpoint_exists"] is False
+
+
+def test_status_of_a_missing_or_foreign_warehouse_exits_2(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database\n")
+    port = str(free_port_pair())
+
+    missing = invoke(
+        "--db", str(tmp_path / "none.db"), "--kafka-port", port, home=tmp_path
+    )
+    foreign = invoke("--db", str(junk), "--kafka-port", port, home=tmp_path)
+
+    assert (missing[0], foreign[0]) == (2, 2)
+    assert f"no warehouse at {tmp_path / 'none.db'}" in missing[1]
+    assert "file is not a database" in foreign[1]

@@ -54,6 +54,40 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
+def test_a_list_without_one_good_row_changes_nothing_and_names_each_row(
+    db: Path, tmp_path: Path
+) -> None:
+    directory = write_school_code_list(
+        tmp_path / "allbad.xls", [entry("bad", "X"), entry("", "Y")]
+    )
+
+    code, _, err = invoke("schools", "load", directory, "--db", db)
+
+    assert code == 1
+    assert "Traceback" not in err
+    # The lines for the user, not the log's (which start with a time stamp).
+    lines = [line for line in err.splitlines() if not line[:4].isdigit()]
+    assert len(lines) == 3, err
+    assert lines[0].startswith("kept aside: allbad.xls, sheet '3rd Quarter FSC', row 2")
+    assert lines[2] == (
+        f"error: {directory}: no row is a school code, so the directory is unchanged"
+    )
+    assert query(db, "SELECT count(*) FROM school_directory_loads") == [(0,)]
+
+
+def test_load_into_a_missing_warehouse_is_refused(tmp_path: Path) -> None:
+    directory = write_school_code_list(tmp_path / "list.xls", LIST)
+    missing = tmp_path / "typo.db"
+
+    code, _, err = invoke("schools", "load", directory, "--db", missing)
+
+    assert code == 2
+    assert err.strip() == (
+        f"error: no warehouse at {missing}: name one with --db or LOANFLOW_DB"
+    )
+    assert not missing.exists()
+
+
 def test_load_reports_each_bad_row_in_one_line_and_exits_1(
     db: Path, tmp_path: Path
 ) -> None:

@@ -6,15 +6,15 @@ import dataclasses
 import json
 import re
 import sqlite3
-from contextlib import closing
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from loanflow.cli.common import (
+    ERROR_LABEL,
     EXIT_BAD_INPUT,
     DbOption,
     app,
@@ -55,14 +55,21 @@ def schools_load(
     exit code is then 1.
     """
     from loanflow.schools import read_school_code_list, store_school_code_list
-    from loanflow.warehouse import connect
 
     settings = settings_from(db=db)
-    with domain_errors():
+    with domain_errors(), open_warehouse(settings.db) as conn:
         code_list = read_school_code_list(file)
-        with closing(connect(settings.db)) as conn:
-            outcome = store_school_code_list(conn, code_list)
-            matched, unmatched = _match_totals(conn)
+        if not code_list.schools:
+            _print_kept_aside(code_list)
+            err_console.print(
+                ERROR_LABEL,
+                f"{file}: no row is a school code, so the directory is unchanged",
+                sep="",
+                highlight=False,
+            )
+            raise typer.Exit(EXIT_BAD_INPUT)
+        outcome = store_school_code_list(conn, code_list)
+        matched, unmatched = _match_totals(conn)
 
     load = outcome.load
     if not outcome.changed:
@@ -87,14 +94,23 @@ def schools_load(
             f"OPE IDs of the loan files: {matched + unmatched:,}, matched "
             f"{matched:,}, unmatched {unmatched:,} (`loanflow schools unmatched`)."
         )
-    for problem in code_list.problems if outcome.changed else []:
+    if outcome.changed:
+        _print_kept_aside(code_list)
+    if outcome.changed and code_list.problems:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _print_kept_aside(code_list: Any) -> None:
+    """One line per problem of a row kept aside: file, sheet, row, column."""
+    for problem in code_list.problems:
         for column, reason in problem.problems:
             where = Location(code_list.source_file, problem.sheet, problem.row, column)
             err_console.print(
-                Text("kept aside: ", style="bold red"), f"{where}: {reason}", sep=""
+                Text("kept aside: ", style="bold red"),
+                f"{where}: {reason}",
+                sep="",
+                highlight=False,
             )
-    if outcome.changed and code_list.problems:
-        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 @schools_app.command("unmatched")

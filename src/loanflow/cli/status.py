@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from loanflow.cli.common import (
+    EXIT_FATAL,
     EXIT_NOT_RUNNING,
     BootstrapOption,
     DbOption,
@@ -34,7 +35,8 @@ def status(
 ) -> None:
     """Kafka end offsets, the stream job's position and lag, recent batches, files.
 
-    Exit code 0 when Kafka answered (whatever the lag), 3 when it did not.
+    Exit code 0 when Kafka answered (whatever the lag), 2 when the warehouse
+    cannot be read (missing, not a warehouse), else 3 when Kafka did not answer.
     """
     settings = settings_from(
         db=db, kafka_bootstrap=bootstrap_servers, topic=topic, kafka_port=kafka_port
@@ -45,6 +47,8 @@ def status(
         typer.echo(json.dumps(facts.to_json(), indent=2))
     else:
         _print_facts(facts)
+    if facts.warehouse_error:
+        raise typer.Exit(EXIT_FATAL)
     if not facts.kafka_reachable:
         raise typer.Exit(EXIT_NOT_RUNNING)
 

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
@@ -301,8 +302,14 @@ class _Poller:
             self.reader.read(path)
             readable = True
         except WorkbookError as error:
-            if self.tracker.still_changing(source, self._relist(source)):
-                self._record(source, digest, "waiting", f"not readable yet: {error}")
+            # A writer may pause between chunks long enough for two listings
+            # to agree: a truncated file is set aside only once it has settled.
+            changed = self.tracker.still_changing(source, self._relist(source))
+            if changed or self._settling(source):
+                if changed or self.tracker.first_failure(source, str(error)):
+                    self._record(
+                        source, digest, "waiting", f"not readable yet: {error}"
+                    )
                 return
             readable = False
 
@@ -343,6 +350,13 @@ class _Poller:
             school_rows=outcome.school_rows,
             rejected_rows=outcome.rejected_rows,
         )
+
+    def _settling(self, source: SourceFile) -> bool:
+        """Whether the file changed less than ``watch_settle_seconds`` ago."""
+        if source.modified is None:
+            return False
+        age = datetime.now(UTC) - source.modified
+        return age.total_seconds() < self.settings.watch_settle_seconds
 
     def _already_have(self, digest: str) -> str | None:
         """Where this content was seen before, None when it is new."""
