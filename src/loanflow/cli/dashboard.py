@@ -17,6 +17,7 @@ from loanflow.cli.common import (
     domain_errors,
     settings_from,
 )
+from loanflow.errors import ConfigurationError
 
 
 @app.command()
@@ -39,6 +40,7 @@ def dashboard(
     """
     import uvicorn
 
+    from loanflow.broker.ports import port_in_use
     from loanflow.dashboard import create_app
     from loanflow.monitoring import open_read_only
 
@@ -48,6 +50,11 @@ def dashboard(
     with domain_errors():
         # Refuse at once, not on the first page, when there is nothing to read.
         open_read_only(settings.db).close()
+        if port_in_use(port):
+            raise ConfigurationError(
+                f"port {port} on 127.0.0.1 is in use (another dashboard?): choose "
+                "another with --port or LOANFLOW_DASHBOARD_PORT"
+            )
         web = create_app(settings)
     console.print(
         f"loanflow dashboard of {settings.db} at http://127.0.0.1:{port}/ "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import sys
 from datetime import date
@@ -80,6 +81,8 @@ def export(
         format_for,
     )
 
+    if output is not None and str(output) == "-":
+        output = None  # `-o -`: standard output, as with most tools.
     with domain_errors():
         chosen = export_format or (format_for(output.name) if output else "csv")
         if chosen is None:
@@ -164,7 +167,9 @@ def _export_to_file(
     except OSError as error:
         raise ConfigurationError(f"--output {output}: cannot write: {error}") from error
     finally:
-        partial.unlink(missing_ok=True)
+        # Under a path that is not a folder there is no partial file to remove.
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
     return written
 
 

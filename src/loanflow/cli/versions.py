@@ -151,7 +151,9 @@ def diff(
 
 @versions_app.command()
 def retract(
-    publication_id: Annotated[int, typer.Argument(help="The publication's id.")],
+    publication_id: Annotated[
+        int, typer.Argument(help="The publication's id.", min=1, max=2**63 - 1)
+    ],
     reason: ReasonOption,
     db: DbOption = None,
 ) -> None:
@@ -170,7 +172,9 @@ def retract(
 
 @versions_app.command()
 def restore(
-    publication_id: Annotated[int, typer.Argument(help="The publication's id.")],
+    publication_id: Annotated[
+        int, typer.Argument(help="The publication's id.", min=1, max=2**63 - 1)
+    ],
     reason: ReasonOption,
     db: DbOption = None,
 ) -> None:
@@ -206,7 +210,7 @@ def _publication_id(
 ) -> int:
     from loanflow.warehouse.versions import find_publication
 
-    if given.isdigit():
+    if given.isascii() and given.isdigit():
         return int(given)
     try:
         run_date = date.fromisoformat(given)

@@ -461,6 +461,10 @@ def _default_pair(listed: list[dict[str, Any]]) -> tuple[int | None, int | None]
 
 def _compare(conn: sqlite3.Connection, older: int, newer: int) -> dict[str, Any]:
     """Two publications' totals side by side and the school rows that changed."""
+    for given in (older, newer):
+        # SQLite integers are 64-bit: a larger id is no publication, not a crash.
+        if not 0 < given < 2**63:
+            raise BadRequestError(f"no publication with id {given}: pick one below")
     first = queries.publication(conn, older)
     second = queries.publication(conn, newer)
     if first is None or second is None:

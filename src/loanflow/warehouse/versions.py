@@ -133,10 +133,15 @@ def get_publication(conn: sqlite3.Connection, publication_id: int) -> Publicatio
     Raises:
         VersionError: no publication has this id.
     """
-    row = conn.execute(
-        f"SELECT {_PUBLICATION_COLUMNS} FROM publications WHERE publication_id = ?",
-        (publication_id,),
-    ).fetchone()
+    # SQLite integers are 64-bit: a larger id names no publication.
+    row = (
+        conn.execute(
+            f"SELECT {_PUBLICATION_COLUMNS} FROM publications WHERE publication_id = ?",
+            (publication_id,),
+        ).fetchone()
+        if -(2**63) <= publication_id < 2**63
+        else None
+    )
     if row is None:
         raise VersionError(
             f"no publication {publication_id} in the warehouse: "
