@@ -91,10 +91,22 @@ def test_kafka_down_is_said_quickly(tmp_path: Path) -> None:
     assert (facts.lag, facts.partitions, facts.warehouse_error) == (None, [], None)
 
 
-def test_a_missing_warehouse_is_said(tmp_path: Path) -> None:
+def test_a_missing_warehouse_is_said_but_is_no_error(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path / "home", kafka_port=free_port_pair())
 
     facts = gather_pipeline_facts(settings, tmp_path / "none.db")
 
+    assert (facts.warehouse_exists, facts.warehouse_error) == (False, None)
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_a_file_that_is_no_warehouse_is_an_error(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database\n")
+    settings = Settings(home=tmp_path / "home", kafka_port=free_port_pair())
+
+    facts = gather_pipeline_facts(settings, junk)
+
+    assert facts.warehouse_exists
     assert facts.warehouse_error is not None
-    assert facts.warehouse_error.startswith(f"no warehouse at {tmp_path / 'none.db'}")
+    assert "file is not a database" in facts.warehouse_error

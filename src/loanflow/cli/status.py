@@ -36,7 +36,9 @@ def status(
     """Kafka end offsets, the stream job's position and lag, recent batches, files.
 
     Exit code 0 when Kafka answered (whatever the lag), 2 when the warehouse
-    cannot be read (missing, not a warehouse), else 3 when Kafka did not answer.
+    file is there but cannot be read (not a warehouse), else 3 when Kafka did
+    not answer. A warehouse not made yet is said, and is no error: every
+    message in the topic is then lag.
     """
     settings = settings_from(
         db=db, kafka_bootstrap=bootstrap_servers, topic=topic, kafka_port=kafka_port
@@ -94,6 +96,14 @@ def _print_facts(facts: PipelineFacts) -> None:
 
     if facts.warehouse_error:
         console.print(facts.warehouse_error, style="red")
+        return
+    if not facts.warehouse_exists:
+        console.print(
+            f"No warehouse at {facts.db} yet: no stream batch has written one "
+            "(`loanflow stream` or `loanflow run` makes it; check --db)",
+            markup=False,
+            highlight=False,
+        )
         return
     batches = Table(title="Recent batches", title_justify="left")
     batches.add_column("batch", justify="right")

@@ -131,7 +131,10 @@ class PipelineFacts:
 
     Attributes:
         db: the warehouse.
-        warehouse_error: why the warehouse could not be read, else None.
+        warehouse_exists: whether the file is there; before the first stream
+            batch it is not, which is no error: the whole topic is lag.
+        warehouse_error: why an existing warehouse could not be read, else
+            None.
         bootstrap, topic: the Kafka cluster and topic asked.
         kafka_reachable: whether the cluster answered.
         kafka_error: why there are no end offsets (cluster silent, no topic).
@@ -152,6 +155,7 @@ class PipelineFacts:
     """
 
     db: str
+    warehouse_exists: bool
     warehouse_error: str | None
     bootstrap: str
     topic: str
@@ -221,6 +225,7 @@ def gather_pipeline_facts(settings: Settings, db: Path | None = None) -> Pipelin
     known = [p.lag for p in partitions]
     lag = sum(x for x in known if x is not None) if ends else None
 
+    warehouse_exists = db.is_file()
     warehouse_error = None
     batches: list[BatchFacts] = []
     files: list[FileFacts] = []
@@ -229,18 +234,20 @@ def gather_pipeline_facts(settings: Settings, db: Path | None = None) -> Pipelin
     quality = QualityFacts(available=False)
     ingest = IngestFacts(available=False)
     try:
-        with closing(open_read_only(db)) as conn:
-            batches = recent_batches(conn)
-            files = files_seen(conn)
-            set_aside = things_set_aside(conn)
-            rejected_rows = rejected_row_count(conn)
-            quality = quality_warnings(conn)
-            ingest = ingest_log(conn)
+        if warehouse_exists:
+            with closing(open_read_only(db)) as conn:
+                batches = recent_batches(conn)
+                files = files_seen(conn)
+                set_aside = things_set_aside(conn)
+                rejected_rows = rejected_row_count(conn)
+                quality = quality_warnings(conn)
+                ingest = ingest_log(conn)
     except (WarehouseError, sqlite3.Error) as exc:
         warehouse_error = str(exc)
 
     return PipelineFacts(
         db=str(db),
+        warehouse_exists=warehouse_exists,
         warehouse_error=warehouse_error,
         bootstrap=settings.bootstrap,
         topic=settings.topic,
