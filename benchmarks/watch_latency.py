@@ -9,7 +9,7 @@ Once the watch's stream job runs, it copies the workbook in (default: the real
 FL_Dashboard_AY2009_2010_Q1.xls beside the checkout) and measures until the
 warehouse's ``loan_volume`` holds all its school rows (a publication shows
 there only when complete), and until the ingest log says ``published``.
-Prints one line per source with the seconds.
+Prints one line per source with the seconds, and the stream's batch lines.
 """
 
 from __future__ import annotations
@@ -153,6 +153,10 @@ def measure(
             log,
         )
         rows = _count(db, "SELECT count(*) FROM loan_volume")
+        for line in log.read_text().splitlines():
+            # The stream's own account of its batches: where the time went.
+            if "batch_id=" in line and "rate=" in line:
+                print(f"  {line.strip()}")
         return (
             f"published (Kafka confirmed) after {published - copied:.1f} s, in "
             f"loan_volume after {arrived - copied:.1f} s ({rows:,} rows)"

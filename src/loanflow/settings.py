@@ -66,12 +66,12 @@ class Settings(BaseSettings):
         20000, gt=0, description="Upper bound on Kafka records in one micro-batch."
     )
     stream_trigger_seconds: float = Field(
-        5.0,
+        1.0,
         gt=0,
         description="Interval between micro-batches when the job keeps running.",
     )
     watch_poll_seconds: float = Field(
-        2.0,
+        1.0,
         gt=0,
         description="Interval between two listings of the sources by "
         "`loanflow watch`; a file is taken once two listings agree.",

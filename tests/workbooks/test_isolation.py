@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import random
+import shutil
 from pathlib import Path
 
 import pytest
 
 from loanflow.errors import WorkbookError
 from loanflow.workbooks.isolation import IsolatedReader
+from loanflow.workbooks.reader import read_workbook
+from loanflow.workbooks.sample import write_sample
 
 
 def damage(source: Path, target: Path, seed: int) -> Path:
@@ -40,3 +43,28 @@ def test_a_crash_of_the_reader_is_an_error_of_that_file_only(
         "workbook is damaged)"
     )
     assert (after.publication.award_year, len(after.rows)) == ("2006-2007", 2132)
+
+
+def test_an_unchanged_file_is_read_once_and_a_changed_one_again(
+    tmp_path: Path,
+) -> None:
+    first, second = write_sample(tmp_path)[:2]
+    workbook = tmp_path / "inbox.xls"
+    shutil.copyfile(first, workbook)
+
+    with IsolatedReader() as reader:
+        once = reader.read(workbook)
+        again = reader.read(workbook)
+        # Other bytes at the same path: a new inode, size or time stamp.
+        shutil.copyfile(second, tmp_path / "next.xls")
+        (tmp_path / "next.xls").replace(workbook)
+        changed = reader.read(workbook)
+
+    assert again is once
+    assert changed is not once
+    digests = (once.publication.source_sha256, changed.publication.source_sha256)
+    assert digests == (
+        read_workbook(first).publication.source_sha256,
+        read_workbook(second).publication.source_sha256,
+    )
+    assert digests[0] != digests[1]

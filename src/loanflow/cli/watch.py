@@ -40,7 +40,7 @@ def watch(
         float | None,
         typer.Option(
             envvar="LOANFLOW_WATCH_POLL_SECONDS",
-            help="Seconds between two listings of the sources (default: 2).",
+            help="Seconds between two listings of the sources (default: 1).",
         ),
     ] = None,
 ) -> None:

@@ -24,7 +24,7 @@ from types import FrameType
 
 from py4j.protocol import Py4JError
 from pyspark.errors import PySparkException, StreamingQueryException
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
 from loanflow.broker.admin import wait_for_cluster
@@ -179,9 +179,7 @@ class _BatchWriter:
     def __call__(self, frame: DataFrame, batch_id: int) -> None:
         started = time.monotonic()
         try:
-            records: Iterable[Record] = (
-                to_record(row) for row in frame.toLocalIterator()
-            )
+            records: Iterable[Record] = (to_record(row) for row in _collected(frame))
             if self.accept is not None:
                 records = self._ours(records)
             with closing(connect(self.db)) as conn:
@@ -233,6 +231,21 @@ class _BatchWriter:
             seconds=seconds,
             not_ours=self.not_ours,
         )
+
+
+def _collected(frame: DataFrame) -> Iterator[Row]:
+    """The batch's rows, computed only once the writer asks for the first one.
+
+    One ``collect`` runs a single Spark job over every partition at once; it is
+    several times faster than ``toLocalIterator``, which runs one job per
+    partition in turn. A batch holds at most ``stream_max_records_per_batch``
+    records, so it fits in the driver's memory. The writer asks only when the
+    batch is new: a batch replayed after a crash is not computed again.
+    """
+    began = time.monotonic()
+    rows = frame.collect()
+    logger.debug("collected rows=%d seconds=%.2f", len(rows), time.monotonic() - began)
+    yield from rows
 
 
 def _start(

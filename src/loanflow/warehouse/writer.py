@@ -111,8 +111,8 @@ def write_batch(
 ) -> BatchResult:
     """Write one micro-batch in one transaction, or nothing if it was written.
 
-    Records are consumed inside the transaction, so a lazy iterable (Spark's
-    ``toLocalIterator``) is read only when the batch is new.
+    Records are consumed inside the transaction, so a lazy iterable (the
+    stream job's generator over ``collect``) is read only when the batch is new.
 
     Args:
         conn: a connection from ``connect``.

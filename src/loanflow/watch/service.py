@@ -35,6 +35,7 @@ from loanflow.pipeline import kafka_for_run, topic_end_offsets
 from loanflow.publish.producer import publish_workbooks
 from loanflow.settings import Settings
 from loanflow.sources import SourceFile, find_sources, local_copy
+from loanflow.stream.parse import warm_up
 from loanflow.stream.spark import build_spark
 from loanflow.warehouse import connect, integrated_publications
 from loanflow.warehouse.records import record_digest
@@ -122,6 +123,7 @@ def run_watch(
             ours = set(decided_digests(conn))
         starting_offsets = topic_end_offsets(settings)
         spark = build_spark(settings)
+        warm_up(spark)
         runner = StreamRunner(
             settings,
             settings.db,

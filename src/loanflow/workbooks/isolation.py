@@ -26,11 +26,16 @@ logger = logging.getLogger(__name__)
 class IsolatedReader:
     """Reads workbooks one at a time in a child process, started once.
 
+    The last workbook read is kept: `loanflow watch` reads a file to decide
+    whether it is complete, then publishes it, and the second read of the same
+    unchanged file (same size, time stamp and inode) costs nothing.
+
     Use as a context manager; the child ends with it.
     """
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
+        self._last: tuple[tuple[str, int, int, int], Workbook] | None = None
 
     def __enter__(self) -> IsolatedReader:
         return self
@@ -59,8 +64,13 @@ class IsolatedReader:
                 initializer=configure_logging,
                 initargs=(logging.getLevelName(logging.getLogger().level),),
             )
+        key = _file_key(path)
+        if key is not None and self._last is not None and self._last[0] == key:
+            logger.debug("file=%s unchanged since it was read: not read again", path)
+            return self._last[1]
+        self._last = None
         try:
-            return self._pool.submit(read_workbook, path).result()
+            workbook = self._pool.submit(read_workbook, path).result()
         except BrokenProcessPool as crash:
             self._pool = None
             logger.debug("reader process died file=%s", path)
@@ -69,3 +79,15 @@ class IsolatedReader:
                 "cannot be opened: the Excel reader crashed on it (the workbook "
                 "is damaged)",
             ) from crash
+        if key is not None and key == _file_key(path):
+            self._last = (key, workbook)
+        return workbook
+
+
+def _file_key(path: Path) -> tuple[str, int, int, int] | None:
+    """What tells an unchanged file: path, size, time stamp, inode."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
