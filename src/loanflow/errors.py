@@ -42,6 +42,14 @@ class StreamError(FatalError):
     """The Spark streaming job failed."""
 
 
+class CheckpointBusyError(StreamError):
+    """Another stream (a `loanflow stream` or a watch) holds the checkpoint."""
+
+
+class SparkGoneError(StreamError):
+    """Spark's JVM went away (killed, out of memory): its session is unusable."""
+
+
 class WarehouseError(FatalError):
     """The SQLite warehouse cannot be opened or migrated."""
 

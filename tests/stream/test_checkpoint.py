@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from loanflow.errors import StreamError
+from loanflow.errors import CheckpointBusyError
 from loanflow.stream.checkpoint import (
     ID_FILE,
     checkpoint_lock,
@@ -109,15 +109,15 @@ def test_a_started_checkpoint_without_commits_is_resumed(
 def test_one_stream_at_a_time_per_checkpoint(folder: Path) -> None:
     with (
         checkpoint_lock(folder),
-        pytest.raises(StreamError) as raised,
+        pytest.raises(CheckpointBusyError) as raised,
         checkpoint_lock(folder),
     ):
         pass
 
     assert str(raised.value) == (
-        "another `loanflow stream` is feeding this warehouse from this topic (it "
-        f"holds {folder.parent / 'loanflow-0123456789ab.lock'}): let it finish or "
-        "stop it first"
+        "another `loanflow stream` or `loanflow watch` is feeding this warehouse "
+        f"from this topic (it holds {folder.parent / 'loanflow-0123456789ab.lock'}): "
+        "let it finish or stop it first"
     )
     with checkpoint_lock(folder):
         pass

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from loanflow.errors import WarehouseError
-from loanflow.warehouse import connect
+from loanflow.warehouse import connect, transaction
 from loanflow.warehouse import db as warehouse_db
 from loanflow.warehouse.db import Migration
 
@@ -163,3 +163,24 @@ def test_an_up_to_date_warehouse_opens_while_another_connection_writes(
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_a_write_lock_held_past_the_timeout_is_a_warehouse_error(db: Path) -> None:
+    holder = connect(db)
+    # Another writer that waits 0.1 s instead of 30 s for the lock.
+    waiter = sqlite3.connect(db, timeout=0.1, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(WarehouseError) as raised, transaction(waiter):
+            pass
+        holder.execute("ROLLBACK")
+        with transaction(waiter):
+            waiter.execute("SELECT 1")
+    finally:
+        holder.close()
+        waiter.close()
+
+    assert str(raised.value) == (
+        f"the warehouse {db} stayed locked by another writer for 0.1 s (database "
+        f"is locked): find the process that holds it (`fuser {db}`) and try again"
+    )

@@ -4,7 +4,8 @@ One watch process runs the whole story, since Spark's start-up dominates: a
 workbook copied in reaches ``loan_volume``; the same bytes again add nothing;
 a text file named ``.xls`` is rejected while the next file still flows; a
 revised publication becomes current; a file dropped while the broker is down
-arrives once it is back; Ctrl-C ends everything the watch started.
+arrives once it is back; a second watch on the same warehouse is refused;
+Ctrl-C ends everything the watch started.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -71,6 +74,25 @@ def test_watch_integrates_new_content_once_and_survives_bad_files_and_broker(
             lambda: in_loan_volume(db, FIRST),
         )
         assert view_totals(db, FIRST) == expected_totals(first)
+
+        # A second watch on the same warehouse is refused before it sends
+        # anything: its files would reach Kafka, but no stream would take them.
+        other_inbox = tmp_path / "other-inbox"
+        other_inbox.mkdir()
+        _copy(revised, other_inbox / REVISED)
+        second = subprocess.run(
+            [sys.executable, "-m", "loanflow", "watch", str(other_inbox)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=STOP_SECONDS,
+        )
+        assert second.returncode == 2, second.stderr[-3000:]
+        assert "another `loanflow stream` or `loanflow watch` is feeding" in (
+            second.stderr
+        )
+        assert "Traceback" not in second.stderr
+        assert outcomes(db, REVISED) == []
 
         # The same bytes under another name: recorded, not sent again.
         _copy(first, inbox / "copy-of-first.xlsx")
@@ -151,6 +173,8 @@ def test_watch_integrates_new_content_once_and_survives_bad_files_and_broker(
     assert not EmbeddedBroker(settings).status().running
     text = log.read_text()
     assert "signal=SIGINT: stopping the watch" in text
+    # The reader's child ignores Ctrl-C: the watch alone decides when to stop.
+    assert "KeyboardInterrupt" not in text
     assert "embedded broker stopped" in text
     # "waiting" lines (the text file before it settled) were checked above.
     assert query(

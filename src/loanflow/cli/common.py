@@ -127,6 +127,15 @@ def domain_errors() -> Iterator[None]:
         err_console.print(ERROR_LABEL, str(error), sep="", highlight=False)
         code = EXIT_BAD_INPUT if isinstance(error, SkippableError) else EXIT_FATAL
         raise typer.Exit(code) from None
+    except sqlite3.Error as error:
+        # One a loanflow function did not expect (a disk full, a lock held
+        # past the timeout): still one line, and the command stops.
+        if cli_state["verbose"]:
+            err_console.print_exception()
+        err_console.print(
+            ERROR_LABEL, f"the warehouse failed: {error}", sep="", highlight=False
+        )
+        raise typer.Exit(EXIT_FATAL) from None
     except KeyboardInterrupt:
         err_console.print("interrupted")
         raise typer.Exit(130) from None

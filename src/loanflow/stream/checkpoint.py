@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from loanflow.errors import StreamError
+from loanflow.errors import CheckpointBusyError
 from loanflow.warehouse import last_batch_id
 
 logger = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def checkpoint_lock(path: Path) -> Iterator[None]:
     process is killed.
 
     Raises:
-        StreamError: another stream holds the checkpoint.
+        CheckpointBusyError: another stream holds the checkpoint.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     lock_file = path.parent / f"{path.name}.lock"
@@ -104,9 +104,10 @@ def checkpoint_lock(path: Path) -> Iterator[None]:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise StreamError(
-                f"another `loanflow stream` is feeding this warehouse from this "
-                f"topic (it holds {lock_file}): let it finish or stop it first"
+            raise CheckpointBusyError(
+                f"another `loanflow stream` or `loanflow watch` is feeding this "
+                f"warehouse from this topic (it holds {lock_file}): let it finish "
+                f"or stop it first"
             ) from exc
         yield
     finally:
@@ -177,7 +178,7 @@ def remove_abandoned_checkpoints(runs: Path) -> None:
         try:
             with checkpoint_lock(folder):
                 shutil.rmtree(folder)
-        except StreamError:
+        except CheckpointBusyError:
             continue
         (runs / f"{folder.name}.lock").unlink(missing_ok=True)
         logger.info("removed the checkpoint of an interrupted run: %s", folder)

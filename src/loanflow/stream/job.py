@@ -33,7 +33,7 @@ from loanflow.settings import Settings
 from loanflow.stream.checkpoint import checkpoint_lock, prepare_checkpoint
 from loanflow.stream.parse import parse_messages, to_record
 from loanflow.stream.spark import build_spark
-from loanflow.warehouse import BatchResult, connect, write_batch
+from loanflow.warehouse import BatchResult, batch_written, connect, write_batch
 from loanflow.warehouse.records import Record
 
 logger = logging.getLogger(__name__)
@@ -179,10 +179,17 @@ class _BatchWriter:
     def __call__(self, frame: DataFrame, batch_id: int) -> None:
         started = time.monotonic()
         try:
-            records: Iterable[Record] = (to_record(row) for row in _collected(frame))
-            if self.accept is not None:
-                records = self._ours(records)
             with closing(connect(self.db)) as conn:
+                # Spark computes the batch before the write transaction starts,
+                # so the warehouse is locked only while SQLite writes it.
+                rows = (
+                    []
+                    if batch_written(conn, self.checkpoint_id, batch_id)
+                    else _collected(frame)
+                )
+                records: Iterable[Record] = (to_record(row) for row in rows)
+                if self.accept is not None:
+                    records = self._ours(records)
                 result = write_batch(conn, self.checkpoint_id, batch_id, records)
             if self.on_batch is not None:
                 self.on_batch(result)
@@ -233,19 +240,18 @@ class _BatchWriter:
         )
 
 
-def _collected(frame: DataFrame) -> Iterator[Row]:
-    """The batch's rows, computed only once the writer asks for the first one.
+def _collected(frame: DataFrame) -> list[Row]:
+    """The batch's rows, parsed and checked by Spark, on the driver.
 
     One ``collect`` runs a single Spark job over every partition at once; it is
     several times faster than ``toLocalIterator``, which runs one job per
     partition in turn. A batch holds at most ``stream_max_records_per_batch``
-    records, so it fits in the driver's memory. The writer asks only when the
-    batch is new: a batch replayed after a crash is not computed again.
+    records, so it fits in the driver's memory.
     """
     began = time.monotonic()
     rows = frame.collect()
     logger.debug("collected rows=%d seconds=%.2f", len(rows), time.monotonic() - began)
-    yield from rows
+    return rows
 
 
 def _start(

@@ -26,7 +26,7 @@ from loanflow.warehouse.summary import (
     list_rejected,
     summarize,
 )
-from loanflow.warehouse.writer import BatchResult, write_batch
+from loanflow.warehouse.writer import BatchResult, batch_written, write_batch
 
 __all__ = [
     "BatchResult",
@@ -38,6 +38,7 @@ __all__ = [
     "Record",
     "RejectedRecord",
     "SchoolRowRecord",
+    "batch_written",
     "connect",
     "count_rejected",
     "integrated_publications",

@@ -120,8 +120,21 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
     ``BEGIN IMMEDIATE`` takes the write lock at once, so the block never fails
     half-way because another writer came first.
+
+    Raises:
+        WarehouseError: another process held the write lock for longer than
+            the connection waits (``BUSY_TIMEOUT_SECONDS``).
     """
-    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        path = conn.execute("PRAGMA database_list").fetchone()[2]
+        (waited,) = conn.execute("PRAGMA busy_timeout").fetchone()
+        raise WarehouseError(
+            f"the warehouse {path} stayed locked by another writer for "
+            f"{waited / 1000:g} s ({exc}): find the process that holds it "
+            f"(`fuser {path}`) and try again"
+        ) from exc
     try:
         yield conn
     except BaseException:

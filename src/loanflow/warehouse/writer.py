@@ -103,6 +103,15 @@ class BatchResult:
     quality_warnings: int = 0
 
 
+def batch_written(conn: sqlite3.Connection, checkpoint_id: str, batch_id: int) -> bool:
+    """Whether this micro-batch of this checkpoint is in the warehouse already."""
+    seen = conn.execute(
+        "SELECT 1 FROM stream_batches WHERE checkpoint_id = ? AND batch_id = ?",
+        (checkpoint_id, batch_id),
+    ).fetchone()
+    return seen is not None
+
+
 def write_batch(
     conn: sqlite3.Connection,
     checkpoint_id: str,
@@ -111,8 +120,9 @@ def write_batch(
 ) -> BatchResult:
     """Write one micro-batch in one transaction, or nothing if it was written.
 
-    Records are consumed inside the transaction, so a lazy iterable (the
-    stream job's generator over ``collect``) is read only when the batch is new.
+    Records are consumed inside the transaction, and only when the batch is
+    new. The stream job computes them first (``batch_written`` tells whether
+    to), so that the write lock is held only while SQLite writes.
 
     Args:
         conn: a connection from ``connect``.
@@ -124,11 +134,7 @@ def write_batch(
         What was written.
     """
     with transaction(conn):
-        seen = conn.execute(
-            "SELECT 1 FROM stream_batches WHERE checkpoint_id = ? AND batch_id = ?",
-            (checkpoint_id, batch_id),
-        ).fetchone()
-        if seen is not None:
+        if batch_written(conn, checkpoint_id, batch_id):
             logger.info(
                 "batch already written, nothing to do: checkpoint=%s batch_id=%d",
                 checkpoint_id,

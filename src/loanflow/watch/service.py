@@ -35,6 +35,7 @@ from loanflow.pipeline import kafka_for_run, topic_end_offsets
 from loanflow.publish.producer import publish_workbooks
 from loanflow.settings import Settings
 from loanflow.sources import SourceFile, find_sources, local_copy
+from loanflow.stream.checkpoint import checkpoint_lock
 from loanflow.stream.parse import warm_up
 from loanflow.stream.spark import build_spark
 from loanflow.warehouse import connect, integrated_publications
@@ -98,7 +99,8 @@ def run_watch(
         ConfigurationError: a source does not exist, or none was given.
         JvmDependencyError: Java or the jars are missing.
         BrokerError: Kafka could not be started or reached at the start.
-        StreamError: Spark did not start.
+        StreamError: Spark did not start, or its JVM went away.
+        CheckpointBusyError: another watch or stream feeds this warehouse.
         WarehouseError: the warehouse cannot be opened or written.
     """
     if not specs:
@@ -121,6 +123,10 @@ def run_watch(
         # starts at the topic's end rather than at what others left there.
         with closing(connect(settings.db)) as conn:
             ours = set(decided_digests(conn))
+        # A second watch or stream on this warehouse is refused now, before
+        # it publishes anything that the first one's stream would not take.
+        with checkpoint_lock(settings.checkpoint_dir(settings.db).resolve()):
+            pass
         starting_offsets = topic_end_offsets(settings)
         spark = build_spark(settings)
         warm_up(spark)
@@ -285,9 +291,17 @@ class _Poller:
             with local_copy(source, self.settings) as path:
                 self._take_copy(source, path)
         except OSError as error:
-            # Gone or unreadable between listing and reading: look again later.
-            log.warning("file=%s cannot be read now: %s", source.uri, error)
-            self.tracker.still_changing(source, None)
+            if self._relist(source) is None:
+                # Gone between listing and reading: if it comes back, it is new.
+                log.info("file=%s went away before it was read", source.uri)
+                self.tracker.still_changing(source, None)
+                return
+            # There but unreadable (permissions, an HDFS datanode away): logged
+            # once, tried again at every poll.
+            reason = f"cannot be read now: {error}"
+            if self.tracker.first_failure(source, reason):
+                log.warning("file=%s %s", source.uri, reason)
+                self._record(source, None, "failed", f"{reason}; retried later")
 
     def _take_copy(self, source: SourceFile, path: Path) -> None:
         log.debug("file=%s complete (two listings agree): reading", source.uri)
@@ -302,7 +316,6 @@ class _Poller:
 
         try:
             self.reader.read(path)
-            readable = True
         except WorkbookError as error:
             # A writer may pause between chunks long enough for two listings
             # to agree: a truncated file is set aside only once it has settled.
@@ -313,7 +326,6 @@ class _Poller:
                         source, digest, "waiting", f"not readable yet: {error}"
                     )
                 return
-            readable = False
 
         if not cluster_answers(self.admin):
             reason = f"Kafka at {self.settings.bootstrap} does not answer"
@@ -341,7 +353,9 @@ class _Poller:
 
         self.digests[digest] = source.uri
         self.tracker.decide(source)
-        if not readable or outcome.error is not None:
+        # The publisher's own reading decides (the reader keeps the workbook it
+        # read above, or its error, while the file is unchanged).
+        if outcome.error is not None:
             self._record(source, digest, "rejected", outcome.error)
             return
         self._record(

@@ -3,7 +3,10 @@
 The job uses the warehouse's own checkpoint (``settings.checkpoint_dir(db)``,
 the one `loanflow stream` uses), so stopping and starting it again loses and
 repeats nothing. The watch restarts it when Kafka answers again after an
-outage, and when it failed because of Kafka or Spark.
+outage, and when it failed because of Kafka or of its Spark query. It does not
+restart it when another stream holds the checkpoint, or when Spark's JVM is
+gone (killed, out of memory): the watch then stops with that error, and a new
+watch goes on where this one stopped.
 """
 
 from __future__ import annotations
@@ -17,7 +20,12 @@ from pathlib import Path
 from py4j.protocol import Py4JError
 from pyspark.sql import SparkSession
 
-from loanflow.errors import BrokerError, StreamError
+from loanflow.errors import (
+    BrokerError,
+    CheckpointBusyError,
+    SparkGoneError,
+    StreamError,
+)
 from loanflow.settings import Settings
 from loanflow.stream.job import run_stream
 from loanflow.warehouse.records import Record
@@ -57,7 +65,13 @@ class StreamRunner:
 
     @property
     def restartable(self) -> bool:
-        """Whether the last failure came from Kafka or Spark, not the warehouse."""
+        """Whether the last failure came from Kafka or the Spark query.
+
+        Not: the warehouse's errors, another stream holding the checkpoint,
+        and Spark's JVM gone, which a restart in this process cannot mend.
+        """
+        if isinstance(self.error, CheckpointBusyError | SparkGoneError):
+            return False
         return self.error is None or isinstance(self.error, BrokerError | StreamError)
 
     def start(self) -> None:
@@ -113,5 +127,13 @@ class StreamRunner:
             if self._stopping.is_set():
                 log.debug("stream job ended while stopping: %s", error)
                 return
+            if isinstance(error, Py4JError | ConnectionError):
+                first = str(error).strip().splitlines()
+                error = SparkGoneError(
+                    f"Spark's JVM is gone (killed, or out of memory; see "
+                    f"{self.settings.home / 'spark.log'}): "
+                    f"{first[0] if first else type(error).__name__}. Start the "
+                    f"watch again: it goes on where it stopped"
+                )
             self.error = error
             log.error("stream job failed: %s", error)
