@@ -52,6 +52,10 @@ def test_sql_like_search_text_finds_no_match(served: Served, text: str) -> None:
         ("/?period=monthly", 400, "period must be one of quarter, year_to_date"),
         ("/?award_year=1999-2000&quarter=1", 400, "has no report for award year"),
         ("/?award_year=2009-2010&quarter=9", 400, "quarter must be 1 to 4"),
+        ("/?quarter=7", 400, "quarter must be 1 to 4"),
+        ("/states?quarter=abc", 400, "quarter must be 1 to 4"),
+        ("/?quarter=3", 400, "has no report for Q3 of any award year"),
+        ("/?award_year=1999-2000", 400, "has no report for award year"),
         ("/schools?state=Florida", 400, "state must be a two-letter code"),
         ("/schools/1%3B%20DROP", 404, "No match"),
         ("/schools/99999999", 404, "No school with OPE ID 99999999"),
@@ -65,6 +69,22 @@ def test_bad_requests_say_what_is_wrong(
 
     assert response.status_code == status
     assert says in response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "award_year"),
+    [("/?quarter=2", "2009-2010"), ("/states?quarter=1", "2018-2019")],
+)
+def test_a_quarter_alone_picks_the_latest_award_year_that_has_it(
+    served: Served, path: str, award_year: str
+) -> None:
+    response = httpx.get(f"{served.url}{path}")
+
+    assert response.status_code == 200
+    assert f'<option value="{award_year}" selected>' in response.text
+    # The quarter menu offers only the quarters some report has.
+    assert '<option value="3"' not in response.text
+    assert "whole year (summary)" not in response.text
 
 
 def test_pages_never_write_the_warehouse(served: Served) -> None:

@@ -149,7 +149,7 @@ def test_show_gives_a_school_and_names_what_is_wrong(db: Path, tmp_path: Path) -
         "G code",
         "NORMAL",
     )
-    assert unknown[0] == 1
+    assert unknown[0] == 2
     assert unknown[2].strip() == (
         f"error: OPE ID 00999900 is in no loan file of {db}: check the number, or "
         "run the workbooks that hold it"

@@ -77,3 +77,33 @@ def test_versions_list_of_a_missing_warehouse_names_the_option(tmp_path: Path) -
     assert result.stderr.strip() == (
         f"error: no warehouse at {missing}: name one with --db or LOANFLOW_DB"
     )
+
+
+def test_diff_limit_bounds_every_table_and_the_totals_stay_whole(
+    db: Path, conn: sqlite3.Connection, generated: tuple[Path, Path]
+) -> None:
+    first, revised = generated
+    integrate(conn, first, 1)
+    integrate(conn, revised, 2)
+    runner = CliRunner()
+
+    full = json.loads(
+        runner.invoke(
+            app, ["versions", "diff", "1", "2", "--json", "--db", str(db)]
+        ).stdout
+    )
+    shown = runner.invoke(
+        app, ["versions", "diff", "1", "2", "--limit", "1", "--db", str(db)]
+    )
+
+    assert shown.exit_code == 0, shown.output
+    counts = {
+        "schools added": len(full["schools_added"]),
+        "schools removed": len(full["schools_removed"]),
+    }
+    assert len(full["changes"]) > 1 and max(counts.values()) > 1
+    for title, count in counts.items():
+        if count > 1:
+            assert f"… and {count - 1:,} more ({title};" in shown.stdout
+    assert f"… and {len(full['changes']) - 1:,} more schools and loan" in (shown.stdout)
+    assert "Totals by loan type" in shown.stdout

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -191,6 +195,10 @@ def test_cli_export_to_a_parquet_file_and_csv_on_stdout(
 
     to_file = runner.invoke(app, ["export", "--db", str(db), "-o", str(target)])
     on_stdout = runner.invoke(app, ["export", "--db", str(db), "--state", "AL"])
+    # Program and state in any case, as the docs say.
+    lower = runner.invoke(
+        app, ["export", "--db", str(db), "--state", "al", "--program", "dl"]
+    )
 
     assert to_file.exit_code == 0, to_file.output
     assert to_file.stderr.strip() == (
@@ -201,6 +209,7 @@ def test_cli_export_to_a_parquet_file_and_csv_on_stdout(
     assert on_stdout.exit_code == 0, on_stdout.output
     from_csv = pd.read_csv(io.StringIO(on_stdout.stdout), **PANDAS_CSV_OPTIONS)
     assert frame_rows(from_csv) == view
+    assert (lower.exit_code, lower.stdout) == (0, on_stdout.stdout), lower.output
 
 
 @pytest.mark.parametrize(
@@ -225,3 +234,27 @@ def test_cli_export_refuses_what_it_cannot_do_in_one_line(
 
     assert result.exit_code == 2
     assert result.stderr.strip() == message
+
+
+def test_an_export_into_a_closed_pipe_ends_quietly_as_sigpipe_does(
+    db: Path, conn: sqlite3.Connection, generated: tuple[Path, Path]
+) -> None:
+    integrate(conn, generated[0], 1)
+    conn.commit()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOANFLOW_")}
+
+    # `loanflow export | head -c 100`: the reader goes away after 100 bytes.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "loanflow", "export", "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    head = process.stdout.read(100)
+    process.stdout.close()
+    errors = process.stderr.read()
+    process.wait(timeout=120)
+
+    assert head.startswith(b"program,award_year,")
+    assert (process.returncode, errors) == (-signal.SIGPIPE, b"")

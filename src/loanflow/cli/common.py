@@ -10,6 +10,8 @@ adds the traceback.
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -58,6 +60,7 @@ ERROR_LABEL = Text("error: ", style="bold red")
 EXIT_BAD_INPUT = 1
 EXIT_FATAL = 2
 EXIT_NOT_RUNNING = 3
+EXIT_BROKEN_PIPE = 141
 
 cli_state: dict[str, Any] = {"verbose": False}
 
@@ -139,6 +142,12 @@ def domain_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         raise typer.Exit(130) from None
+    except BrokenPipeError:
+        # The reader of our output left (`| head`) while a command that cleans
+        # up was writing: the code a shell gives a program ended by SIGPIPE,
+        # and no complaint when Python flushes at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(EXIT_BROKEN_PIPE) from None
 
 
 @contextmanager
@@ -165,8 +174,17 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+# Commands that only read and print: a closed pipe (`| head`) may end them at
+# once, as it ends `cat`. Commands that start or feed a broker, Spark or HDFS
+# keep Python's handling, so that they can clean up.
+_READERS = frozenset(
+    {"export", "files", "quality", "rejected", "schools", "status", "versions"}
+)
+
+
 @app.callback()
 def main(
+    ctx: typer.Context,
     log_level: Annotated[
         str | None,
         typer.Option(
@@ -189,6 +207,10 @@ def main(
     ] = False,
 ) -> None:
     """Integrate U.S. federal student loan volume workbooks."""
+    if ctx.invoked_subcommand in _READERS:
+        previous = signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        # Put back when the command ends (it may run inside another program).
+        ctx.call_on_close(lambda: signal.signal(signal.SIGPIPE, previous))
     configure_logging(log_level, err_console)
     cli_state["verbose"] = verbose
     cli_state["home"] = home

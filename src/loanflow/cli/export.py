@@ -144,7 +144,13 @@ def _check_filters(conn: sqlite3.Connection, selection: Selection) -> None:
         if not wanted:
             continue
         known = {value for (value,) in conn.execute(sql)}
-        unknown = [value for value in wanted if value not in known]
+        # Program and state match in capitals, as the export itself does.
+        capitals = option in ("--program", "--state")
+        unknown = [
+            value
+            for value in wanted
+            if (value.upper() if capitals else value) not in known
+        ]
         if unknown:
             raise ConfigurationError(
                 f"{option} {unknown[0]}: no such value in the warehouse; it holds "

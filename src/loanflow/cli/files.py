@@ -50,7 +50,12 @@ def files(
         return
     table = Table(title=f"Files seen ({settings.db})", title_justify="left")
     for column in ("seen (UTC)", "by", "file", "bytes", "sha256", "outcome"):
-        table.add_column(column, justify="right" if column == "bytes" else "left")
+        table.add_column(
+            column,
+            justify="right" if column == "bytes" else "left",
+            # A path is wrapped, never cut: its end tells the files apart.
+            overflow="fold" if column == "file" else "ellipsis",
+        )
     table.add_column("school rows", justify="right")
     table.add_column("in loan_volume")
     table.add_column("detail")

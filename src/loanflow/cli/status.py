@@ -107,7 +107,7 @@ def _print_facts(facts: PipelineFacts) -> None:
         return
     batches = Table(title="Recent batches", title_justify="left")
     batches.add_column("batch", justify="right")
-    batches.add_column("written at (UTC)")
+    batches.add_column("began (UTC)")
     for column in ("records", "new rows", "kept aside", "seconds", "rows/s"):
         batches.add_column(column, justify="right")
     for b in facts.batches:

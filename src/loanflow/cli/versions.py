@@ -57,7 +57,8 @@ def list_versions(db: DbOption = None, as_json: JsonOption = False) -> None:
         table.add_column(column, justify="right" if column == "id" else "left")
     table.add_column("school rows", justify="right")
     for column in ("ingested (UTC)", "file", "source"):
-        table.add_column(column)
+        # A path is wrapped, never cut: its end tells the files apart.
+        table.add_column(column, overflow="fold" if column == "source" else "ellipsis")
     for p in publications:
         rows = f"{p.school_rows:,}"
         if p.received_school_rows != p.school_rows:
@@ -120,9 +121,9 @@ def diff(
         int,
         typer.Option(
             min=0,
-            help="Show at most this many changed schools and loan types in the "
-            "table (0: all); the totals always cover every school. --json gives "
-            "everything.",
+            help="Show at most this many rows in each table of schools added, "
+            "removed and changed (0: all); the totals always cover every school. "
+            "--json gives everything.",
         ),
     ] = 50,
 ) -> None:
@@ -247,11 +248,18 @@ def _print_diff(found: Any, limit: int) -> None:
         table = Table(title=title, title_justify="left")
         for column in ("period", "OPE ID", "school", "state"):
             table.add_column(column)
-        for school in schools:
+        listed = schools[:limit] if limit else schools
+        for school in listed:
             table.add_row(
                 school.period, school.ope_id, school.school_name or "", school.state
             )
         console.print(table)
+        if len(listed) < len(schools):
+            console.print(
+                f"… and {len(schools) - len(listed):,} more "
+                f"({title.lower()}; --limit 0 shows all, --json gives them as data).",
+                highlight=False,
+            )
 
     if found.changes:
         table = Table(title="Changed", title_justify="left")

@@ -73,7 +73,21 @@ def watch(
                 highlight=False,
             ),
         )
-    counts = ", ".join(f"{n} {name}" for name, n in sorted(report.outcomes.items()))
+    # "waiting" and "failed" say what happened on the way; a file that waited
+    # or failed is also counted by its decision when it got one.
+    decided = {"published", "duplicate", "rejected"}
+    counts = ", ".join(
+        f"{n} {name}"
+        for name, n in sorted(report.outcomes.items())
+        if name in decided
+    )
+    on_the_way = ", ".join(
+        f"{n} {name}"
+        for name, n in sorted(report.outcomes.items())
+        if name not in decided
+    )
+    if on_the_way:
+        counts = f"{counts or 'nothing decided'} (on the way: {on_the_way})"
     console.print(
         f"Watch stopped after {report.seconds:.0f} s: {counts or 'no file seen'}; "
         f"stream job started {report.stream_starts} time(s)"

@@ -327,32 +327,45 @@ def _choose(
 ) -> Chosen:
     """The award year, quarter and period asked for, the latest report by default.
 
-    An award year without quarter means its latest report; an empty quarter
-    means the award-year summary (reports without quarters).
+    An award year without quarter means its latest report; a quarter without
+    award year, the latest award year that has it; an empty quarter means the
+    award-year summary (reports without quarters).
 
     Raises:
-        BadRequestError: the period is unknown or no report has that award year
-            and quarter.
+        BadRequestError: the period or quarter is not one, or no report has
+            that award year and quarter.
     """
     if period not in queries.PERIODS:
         raise BadRequestError(
             f"period must be one of {', '.join(queries.PERIODS)}, got {period!r}"
         )
-    if award_year is None:
-        last = reports[-1]
-        return last.award_year, last.quarter, period
-    if quarter is None:
-        # Only the award year asked: its latest report.
-        held = [r for r in reports if r.award_year == award_year]
-        if held:
-            return award_year, held[-1].quarter, period
-        number = None
-    elif quarter in ("", "year"):
-        number = None
+    number: int | None = None
+    if quarter is None or quarter in ("", "year"):
+        pass
     elif quarter.isdigit() and 1 <= int(quarter) <= 4:
         number = int(quarter)
     else:
         raise BadRequestError(f"quarter must be 1 to 4 or empty, got {quarter!r}")
+    if award_year is None and quarter is None:
+        last = reports[-1]
+        return last.award_year, last.quarter, period
+    if award_year is None:
+        held = [r for r in reports if r.quarter == number]
+        if not held:
+            raise BadRequestError(
+                f"the warehouse has no report for {fmt.quarter_label(number)} of "
+                f"any award year: pick one from the list"
+            )
+        return held[-1].award_year, number, period
+    if quarter is None:
+        # Only the award year asked: its latest report.
+        in_year = [r for r in reports if r.award_year == award_year]
+        if not in_year:
+            raise BadRequestError(
+                f"the warehouse has no report for award year {award_year!r}: "
+                f"pick one from the list"
+            )
+        return award_year, in_year[-1].quarter, period
     if not any(r.award_year == award_year and r.quarter == number for r in reports):
         raise BadRequestError(
             f"the warehouse has no report for award year {award_year!r} "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loanflow.errors import FatalError, SkippableError
+from loanflow.errors import ConfigurationError, FatalError
 
 
 class DirectoryNotLoadedError(FatalError):
@@ -20,7 +20,7 @@ class DirectoryNotLoadedError(FatalError):
         )
 
 
-class UnknownOpeIdError(SkippableError):
+class UnknownOpeIdError(ConfigurationError):
     """An OPE ID that no loan file of the warehouse names.
 
     Attributes:

@@ -34,6 +34,7 @@ from loanflow.stream.checkpoint import checkpoint_lock, prepare_checkpoint
 from loanflow.stream.parse import parse_messages, to_record
 from loanflow.stream.spark import build_spark
 from loanflow.warehouse import BatchResult, batch_written, connect, write_batch
+from loanflow.warehouse.db import utc_now
 from loanflow.warehouse.records import Record
 
 logger = logging.getLogger(__name__)
@@ -178,6 +179,7 @@ class _BatchWriter:
 
     def __call__(self, frame: DataFrame, batch_id: int) -> None:
         started = time.monotonic()
+        began_at = utc_now()
         try:
             with closing(connect(self.db)) as conn:
                 # Spark computes the batch before the write transaction starts,
@@ -190,7 +192,9 @@ class _BatchWriter:
                 records: Iterable[Record] = (to_record(row) for row in rows)
                 if self.accept is not None:
                     records = self._ours(records)
-                result = write_batch(conn, self.checkpoint_id, batch_id, records)
+                result = write_batch(
+                    conn, self.checkpoint_id, batch_id, records, began_at=began_at
+                )
             if self.on_batch is not None:
                 self.on_batch(result)
         except BaseException as exc:

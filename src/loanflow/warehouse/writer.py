@@ -117,6 +117,8 @@ def write_batch(
     checkpoint_id: str,
     batch_id: int,
     records: Iterable[Record],
+    *,
+    began_at: str | None = None,
 ) -> BatchResult:
     """Write one micro-batch in one transaction, or nothing if it was written.
 
@@ -129,6 +131,8 @@ def write_batch(
         checkpoint_id: the stable id of the stream's checkpoint.
         batch_id: Spark's micro-batch id, unique within the checkpoint.
         records: the batch's school rows and rejected records.
+        began_at: when the batch began (ISO 8601 UTC), before Spark computed
+            it; stored as ``committed_at``. By default: now.
 
     Returns:
         What was written.
@@ -142,7 +146,7 @@ def write_batch(
             )
             return BatchResult(checkpoint_id, batch_id, already_written=True)
 
-        batch = _Batch(conn, checkpoint_id, batch_id)
+        batch = _Batch(conn, checkpoint_id, batch_id, began_at)
         for record in records:
             batch.add(record)
         return batch.finish()
@@ -151,7 +155,13 @@ def write_batch(
 class _Batch:
     """The work of one batch inside its transaction."""
 
-    def __init__(self, conn: sqlite3.Connection, checkpoint_id: str, batch_id: int):
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        checkpoint_id: str,
+        batch_id: int,
+        began_at: str | None = None,
+    ):
         self.conn = conn
         self.checkpoint_id = checkpoint_id
         self.batch_id = batch_id
@@ -164,7 +174,7 @@ class _Batch:
         conn.execute(
             "INSERT INTO stream_batches (checkpoint_id, batch_id, committed_at) "
             "VALUES (?, ?, ?)",
-            (checkpoint_id, batch_id, self.now),
+            (checkpoint_id, batch_id, began_at or self.now),
         )
 
     def add(self, record: Record) -> None:
