@@ -77,9 +77,7 @@ def watch(
     # or failed is also counted by its decision when it got one.
     decided = {"published", "duplicate", "rejected"}
     counts = ", ".join(
-        f"{n} {name}"
-        for name, n in sorted(report.outcomes.items())
-        if name in decided
+        f"{n} {name}" for name, n in sorted(report.outcomes.items()) if name in decided
     )
     on_the_way = ", ".join(
         f"{n} {name}"
