@@ -33,6 +33,17 @@ def configure_logging(level: str | None = None, console: Console | None = None) 
     else:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter(PLAIN_FORMAT))
+    handler.addFilter(_not_from_py4j)
     logging.basicConfig(level=name, handlers=[handler], force=True)
-    # py4j's chatter is not the user's business at INFO.
-    logging.getLogger("py4j").setLevel(logging.WARNING)
+
+
+def _not_from_py4j(record: logging.LogRecord) -> bool:
+    """Leave out py4j's own lines, whatever logger they use.
+
+    py4j logs a lost connection to Spark's JVM with a traceback, some of it
+    through the root logger; loanflow says what that means in one line of its
+    own (``SparkGoneError``, the stream job's errors). Shown at DEBUG.
+    """
+    if record.levelno <= logging.DEBUG or logging.getLogger().level <= logging.DEBUG:
+        return True
+    return not (record.name.startswith("py4j") or "/py4j/" in record.pathname)

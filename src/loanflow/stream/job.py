@@ -17,7 +17,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -83,6 +83,7 @@ def run_stream(
     spark: SparkSession | None = None,
     checkpoint: Path | None = None,
     accept: Callable[[Record], bool] | None = None,
+    lock: bool = True,
 ) -> StreamReport:
     """Stream the topic's records into the warehouse.
 
@@ -104,6 +105,8 @@ def run_stream(
         accept: which records belong in this warehouse; by default all. A run
             takes only the workbooks it published, since other runs may be
             publishing to the same topic for other warehouses at the same time.
+        lock: take the checkpoint's lock for the run; False when the caller
+            holds it already (`loanflow watch` holds it for its whole life).
 
     Returns:
         What the run wrote.
@@ -117,7 +120,7 @@ def run_stream(
     """
     started = time.monotonic()
     path = (checkpoint or settings.checkpoint_dir(db)).resolve()
-    with checkpoint_lock(path):
+    with checkpoint_lock(path) if lock else nullcontext():
         with closing(connect(db)) as conn:
             prepared = prepare_checkpoint(path, conn)
         wait_for_cluster(settings.bootstrap, settings.kafka_ready_seconds)

@@ -17,7 +17,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,7 +47,7 @@ from loanflow.watch.ingest_log import (
     latest_decisions,
     record_ingest,
 )
-from loanflow.watch.stream_runner import StreamRunner
+from loanflow.watch.stream_runner import StreamRunner, spark_gone_is_an_error
 from loanflow.watch.tracker import FileTracker, listing_key
 from loanflow.workbooks.isolation import IsolatedReader
 
@@ -113,7 +113,11 @@ def run_watch(
 
     began = time.monotonic()
     report = WatchReport()
-    with _stop_on_signals(stop, report), kafka_for_run(settings) as started:
+    with (
+        _stop_on_signals(stop, report),
+        kafka_for_run(settings) as started,
+        ExitStack() as held,
+    ):
         report.started_broker = started
         ensure_topic(settings.bootstrap, settings.topic, settings.topic_partitions)
         if stop.is_set():
@@ -123,13 +127,16 @@ def run_watch(
         # starts at the topic's end rather than at what others left there.
         with closing(connect(settings.db)) as conn:
             ours = set(decided_digests(conn))
-        # A second watch or stream on this warehouse is refused now, before
-        # it publishes anything that the first one's stream would not take.
-        with checkpoint_lock(settings.checkpoint_dir(settings.db).resolve()):
-            pass
+        # Held for the watch's whole life: a second watch or stream on this
+        # warehouse is refused at its start, before it publishes anything that
+        # this one's stream would not take.
+        held.enter_context(
+            checkpoint_lock(settings.checkpoint_dir(settings.db).resolve())
+        )
         starting_offsets = topic_end_offsets(settings)
-        spark = build_spark(settings)
-        warm_up(spark)
+        with spark_gone_is_an_error(settings):
+            spark = build_spark(settings)
+            warm_up(spark)
         runner = StreamRunner(
             settings,
             settings.db,

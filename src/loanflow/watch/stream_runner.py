@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from py4j.protocol import Py4JError
@@ -34,6 +35,21 @@ log = logging.getLogger(__name__)
 
 # How long stopping the query may take before the watch goes on without it.
 STOP_SECONDS = 60.0
+
+
+@contextmanager
+def spark_gone_is_an_error(settings: Settings) -> Iterator[None]:
+    """Turn a lost connection to Spark's JVM into one ``SparkGoneError``."""
+    try:
+        yield
+    except (Py4JError, ConnectionError) as error:
+        first = str(error).strip().splitlines()
+        raise SparkGoneError(
+            f"Spark's JVM is gone (killed, or out of memory; see "
+            f"{settings.home / 'spark.log'}): "
+            f"{first[0] if first else type(error).__name__}. Start the watch "
+            f"again: it goes on where it stopped"
+        ) from error
 
 
 class StreamRunner:
@@ -115,25 +131,20 @@ class StreamRunner:
 
     def _run(self) -> None:
         try:
-            run_stream(
-                self.settings,
-                self.db,
-                until_caught_up=False,
-                spark=self.spark,
-                accept=self.accept,
-                starting_offsets=self.starting_offsets,
-            )
+            with spark_gone_is_an_error(self.settings):
+                run_stream(
+                    self.settings,
+                    self.db,
+                    until_caught_up=False,
+                    spark=self.spark,
+                    accept=self.accept,
+                    starting_offsets=self.starting_offsets,
+                    # The watch holds the checkpoint's lock for its whole life.
+                    lock=False,
+                )
         except BaseException as error:
             if self._stopping.is_set():
                 log.debug("stream job ended while stopping: %s", error)
                 return
-            if isinstance(error, Py4JError | ConnectionError):
-                first = str(error).strip().splitlines()
-                error = SparkGoneError(
-                    f"Spark's JVM is gone (killed, or out of memory; see "
-                    f"{self.settings.home / 'spark.log'}): "
-                    f"{first[0] if first else type(error).__name__}. Start the "
-                    f"watch again: it goes on where it stopped"
-                )
             self.error = error
             log.error("stream job failed: %s", error)

@@ -92,7 +92,11 @@ class IsolatedReader:
                 return self._child().submit(read_workbook, path).result()
             except BrokenProcessPool as crash:
                 self._pool = None
-                logger.debug("reader process died file=%s attempt=%d", path, attempt)
+                logger.warning(
+                    "the Excel reader's process died reading file=%s (attempt %d of 2)",
+                    path,
+                    attempt,
+                )
                 if attempt == 2:
                     raise WorkbookError(
                         Location(path.name),
