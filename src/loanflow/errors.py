@@ -10,6 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def first_line(error: BaseException) -> str:
+    """An error's first line: Java's and py4j's messages carry stack traces."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 class LoanflowError(Exception):
     """Root of every error loanflow raises on purpose."""
 

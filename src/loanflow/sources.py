@@ -36,7 +36,7 @@ import requests
 from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 
-from loanflow.errors import SourceError, SourceReadError
+from loanflow.errors import SourceError, SourceReadError, first_line
 from loanflow.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -321,7 +321,7 @@ def _reason(error: BaseException, location: _Location) -> str:
             if location.user is not None
             else ""
         )
-        return f"permission denied: {_first_line(error)}{fix}"
+        return f"permission denied: {first_line(error)}{fix}"
     if isinstance(error, FileNotFoundError):
         return "no such file or folder"
     if isinstance(error, requests.ConnectionError):
@@ -339,7 +339,7 @@ def _reason(error: BaseException, location: _Location) -> str:
                 f"LOANFLOW_HDFS_USER to a user who may read it"
             )
         return f"HTTP {status} from {server}"
-    return f"cannot be listed or read: {_first_line(error)}"
+    return f"cannot be listed or read: {first_line(error)}"
 
 
 def _cause(error: requests.ConnectionError) -> str:
@@ -354,12 +354,7 @@ def _cause(error: requests.ConnectionError) -> str:
     ):
         if known in text:
             return known.lower()
-    return _first_line(error)
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    return first_line(error)
 
 
 def _is_workbook_name(path: str) -> bool:

@@ -10,7 +10,6 @@ adds the traceback.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sqlite3
 import sys
@@ -60,7 +59,6 @@ ERROR_LABEL = Text("error: ", style="bold red")
 EXIT_BAD_INPUT = 1
 EXIT_FATAL = 2
 EXIT_NOT_RUNNING = 3
-EXIT_BROKEN_PIPE = 141
 
 cli_state: dict[str, Any] = {"verbose": False}
 
@@ -142,12 +140,6 @@ def domain_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         raise typer.Exit(130) from None
-    except BrokenPipeError:
-        # The reader of our output left (`| head`) while a command that cleans
-        # up was writing: the code a shell gives a program ended by SIGPIPE,
-        # and no complaint when Python flushes at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise typer.Exit(EXIT_BROKEN_PIPE) from None
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 
 from loanflow.broker.jvm import java_executable, spark_connector_jars
-from loanflow.errors import StreamError
+from loanflow.errors import StreamError, first_line
 from loanflow.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -61,11 +61,9 @@ def build_spark(settings: Settings) -> SparkSession:
     try:
         session = builder.getOrCreate()
     except (PySparkException, Py4JError, OSError) as exc:
-        # Spark's message carries a Java stack trace: its first line says it.
-        lines = str(exc).strip().splitlines()
         raise StreamError(
             f"Spark did not start (master={settings.spark_master}): "
-            f"{lines[0] if lines else repr(exc)}. Check that `java -version` works, "
+            f"{first_line(exc)}. Check that `java -version` works, "
             f"that the master answers and LOANFLOW_SPARK_MASTER is right; "
             f"details in {settings.home / 'spark.log'}"
         ) from exc

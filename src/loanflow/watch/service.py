@@ -29,7 +29,12 @@ from pyspark.sql import SparkSession
 from loanflow.broker import ensure_topic
 from loanflow.broker.admin import admin_client, cluster_answers
 from loanflow.broker.jvm import java_executable, spark_connector_jars
-from loanflow.errors import ConfigurationError, DeliveryError, WorkbookError
+from loanflow.errors import (
+    ConfigurationError,
+    DeliveryError,
+    WorkbookError,
+    first_line,
+)
 from loanflow.inputs import file_digest
 from loanflow.pipeline import kafka_for_run, topic_end_offsets
 from loanflow.publish.producer import publish_workbooks
@@ -187,7 +192,7 @@ def _stop_spark(runner: StreamRunner, spark: SparkSession) -> None:
         spark.stop()
     except (Py4JError, ConnectionError) as error:
         # SIGTERM sent to the whole process group ends Spark's JVM first.
-        log.warning("Spark had stopped already: %s", str(error).splitlines()[0])
+        log.warning("Spark had stopped already: %s", first_line(error))
 
 
 @contextmanager

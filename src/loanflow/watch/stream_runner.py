@@ -26,6 +26,7 @@ from loanflow.errors import (
     CheckpointBusyError,
     SparkGoneError,
     StreamError,
+    first_line,
 )
 from loanflow.settings import Settings
 from loanflow.stream.job import run_stream
@@ -43,12 +44,10 @@ def spark_gone_is_an_error(settings: Settings) -> Iterator[None]:
     try:
         yield
     except (Py4JError, ConnectionError) as error:
-        first = str(error).strip().splitlines()
         raise SparkGoneError(
             f"Spark's JVM is gone (killed, or out of memory; see "
-            f"{settings.home / 'spark.log'}): "
-            f"{first[0] if first else type(error).__name__}. Start the watch "
-            f"again: it goes on where it stopped"
+            f"{settings.home / 'spark.log'}): {first_line(error)}. Start the "
+            f"watch again: it goes on where it stopped"
         ) from error
 
 

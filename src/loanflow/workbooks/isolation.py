@@ -19,7 +19,6 @@ import multiprocessing
 import os
 import signal
 import threading
-import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -31,9 +30,6 @@ from loanflow.workbooks.model import Workbook
 from loanflow.workbooks.reader import read_workbook
 
 logger = logging.getLogger(__name__)
-
-# How often the child checks that its parent is still there.
-_PARENT_CHECK_SECONDS = 1.0
 
 FileKey = tuple[str, int, int, int]
 
@@ -112,10 +108,7 @@ class IsolatedReader:
                 # Not fork: the parent runs Kafka's client threads.
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_child,
-                initargs=(
-                    logging.getLevelName(logging.getLogger().level),
-                    os.getpid(),
-                ),
+                initargs=(logging.getLevelName(logging.getLogger().level),),
             )
         return self._pool
 
@@ -135,14 +128,18 @@ def _file_key(path: Path) -> FileKey | None:
     return (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
-def _start_child(level: str, parent: int) -> None:
+def _start_child(level: str) -> None:
     """The reader child's set-up: logging, no Ctrl-C, an end with its parent."""
     configure_logging(level)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
 
     def end_with_parent() -> None:
-        while os.getppid() == parent:
-            time.sleep(_PARENT_CHECK_SECONDS)
+        # Returns when the parent's end of their pipe closes: when it exits,
+        # even by SIGKILL.
+        parent.join()
         os._exit(0)
 
     threading.Thread(
