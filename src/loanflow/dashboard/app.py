@@ -346,32 +346,23 @@ def _choose(
         number = int(quarter)
     else:
         raise BadRequestError(f"quarter must be 1 to 4 or empty, got {quarter!r}")
-    if award_year is None and quarter is None:
-        last = reports[-1]
-        return last.award_year, last.quarter, period
-    if award_year is None:
-        held = [r for r in reports if r.quarter == number]
-        if not held:
-            raise BadRequestError(
-                f"the warehouse has no report for {fmt.quarter_label(number)} of "
-                f"any award year: pick one from the list"
-            )
-        return held[-1].award_year, number, period
-    if quarter is None:
-        # Only the award year asked: its latest report.
-        in_year = [r for r in reports if r.award_year == award_year]
-        if not in_year:
-            raise BadRequestError(
-                f"the warehouse has no report for award year {award_year!r}: "
-                f"pick one from the list"
-            )
-        return award_year, in_year[-1].quarter, period
-    if not any(r.award_year == award_year and r.quarter == number for r in reports):
+    # Reports are oldest first: the last one that fits is the latest.
+    fitting = [
+        report
+        for report in reports
+        if award_year in (None, report.award_year)
+        and (quarter is None or report.quarter == number)
+    ]
+    if not fitting:
+        asked = [f"award year {award_year!r}"] if award_year is not None else []
+        if quarter is not None:
+            asked.append(fmt.quarter_label(number))
+            if award_year is None:
+                asked.append("of any award year")
         raise BadRequestError(
-            f"the warehouse has no report for award year {award_year!r} "
-            f"{fmt.quarter_label(number)}: pick one from the list"
+            f"the warehouse has no report for {' '.join(asked)}: pick one from the list"
         )
-    return award_year, number, period
+    return fitting[-1].award_year, fitting[-1].quarter, period
 
 
 def _choices(reports: list[queries.Report]) -> list[tuple[str, int | None, str]]:
